@@ -1,0 +1,25 @@
+-- Every number as printed, one row each, traceable to its page and cell.
+select
+    cells.document_id,
+    cells.table_id,
+    cells.table_kind,
+    cells.table_label,
+    cells.table_title,
+    cells.page,
+    cells.row_index,
+    rows.row_code,
+    rows.row_label,
+    cells.column_path,
+    cells.column_leaf,
+    cells.printed_text,
+    cells.printed_unit,
+    cells.amount_yuan,
+    cells.x0,
+    cells.y0,
+    cells.x1,
+    cells.y1
+from {{ ref('stg_budget__cells') }} as cells
+left join {{ ref('stg_budget__rows') }} as rows
+    on cells.table_id = rows.table_id
+    and cells.row_index = rows.row_index
+where cells.amount_yuan is not null

@@ -1,0 +1,7 @@
+{#- No two rows share the same values in all the given columns (dbt_utils is not installable here). -#}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

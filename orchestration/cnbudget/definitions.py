@@ -1,0 +1,26 @@
+"""The Dagster code location: assets, checks and resources of cnbudget."""
+
+from dagster import Definitions
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from cnbudget import settings
+from cnbudget.ingest.assets import raw_budget_document
+from cnbudget.quality.checks import identity_checks
+from cnbudget.transform.assets import budget_dbt_models
+from cnbudget.transform.project import dbt_project
+
+
+def build_resources() -> dict:
+    warehouse = settings.export_environment()
+    return {
+        "warehouse": DuckDBResource(database=str(warehouse)),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable()),
+    }
+
+
+defs = Definitions(
+    assets=[raw_budget_document, budget_dbt_models],
+    asset_checks=[identity_checks],
+    resources=build_resources(),
+)

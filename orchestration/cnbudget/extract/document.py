@@ -1,0 +1,176 @@
+"""One budget PDF to an ExtractedDocument, cached by content hash."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cnbudget.extract.catalog import document_kind
+from cnbudget.extract.grid import Grid, read_grids
+from cnbudget.extract.pages import (
+    DocumentError,
+    PageText,
+    TableStart,
+    check_unit,
+    department_name,
+    find_table_starts,
+    read_pages,
+)
+from cnbudget.extract.tables import Cell, Table, continue_table, start_table
+from cnbudget.extract.text import compact
+
+# Bump when extraction output changes, so cached results are not reused.
+EXTRACTOR_VERSION = "2"
+
+_FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
+
+
+@dataclass
+class ExtractedDocument:
+    source_file: str
+    sha256: str
+    size_bytes: int
+    page_count: int
+    title: str
+    department: str
+    fiscal_year: int | None
+    kind: str | None
+    extractor_version: str
+    camelot_pages: list[int]
+    tables: list[Table] = field(default_factory=list)
+
+    @property
+    def document_id(self) -> str:
+        return document_id_for(self.sha256)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ExtractedDocument:
+        data = json.loads(text)
+        tables = []
+        for t in data.pop("tables"):
+            cells = [Cell(**c) for c in t.pop("cells")]
+            tables.append(Table(**t, cells=cells))
+        return cls(**data, tables=tables)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def document_id_for(sha256: str) -> str:
+    """Stable id of a document: its content, not its file name."""
+    return sha256[:16]
+
+
+def extract_document(path: Path, cache_dir: Path | None = None) -> ExtractedDocument:
+    """Extract every budget table of one PDF; reuse a cached result of the same content."""
+    path = Path(path)
+    sha = sha256_of(path)
+    cached = cache_dir / f"{sha}-v{EXTRACTOR_VERSION}.json" if cache_dir else None
+    if cached and cached.exists():
+        document = ExtractedDocument.from_json(cached.read_text(encoding="utf-8"))
+        document.source_file = str(path)
+        return document
+    document = _extract(path, sha)
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(document.to_json(), encoding="utf-8")
+        tmp.replace(cached)
+    return document
+
+
+def _extract(path: Path, sha: str) -> ExtractedDocument:
+    source = path.name
+    if path.stat().st_size == 0:
+        raise DocumentError(f"{source}: the file is empty")
+    pages = read_pages(path)
+    starts = {p.number: find_table_starts(p) for p in pages}
+    start_pages = [n for n, s in starts.items() if s]
+    if not start_pages:
+        raise DocumentError(f"{source}: no budget table title found on any of its {len(pages)} pages")
+
+    # Camelot only where tables are: pages with a title, and the pages between two
+    # titled pages (continuations). After the last title, pages are read one at a
+    # time until one has no ruled grid.
+    first, last = start_pages[0], start_pages[-1]
+    batch = [p.number for p in pages if first <= p.number <= last and not p.is_table_of_contents]
+    grids = read_grids(path, batch)
+    scanned = list(batch)
+    tables: list[Table] = []
+    open_table: Table | None = None
+    page_by_number = {p.number: p for p in pages}
+
+    def visit(page: PageText, page_grids: list[Grid]) -> None:
+        nonlocal open_table
+        page_starts = starts[page.number]
+        leading = len(page_grids) - len(page_starts) if page_starts else len(page_grids)
+        for grid in page_grids[: max(leading, 0)]:
+            if open_table is not None:
+                continue_table(open_table, grid, source)
+        remaining = page_grids[max(leading, 0) :]
+        for i, start in enumerate(page_starts):
+            unit = check_unit(start, source)
+            grid = remaining[i] if i < len(remaining) else None
+            open_table = start_table(len(tables) + 1, start, unit, grid, page.lines)
+            tables.append(open_table)
+        if not page_starts and not page_grids:
+            open_table = None
+
+    for number in batch:
+        visit(page_by_number[number], grids[number])
+    for page in pages[last:]:
+        if open_table is None:
+            break
+        page_grids = read_grids(path, [page.number])[page.number]
+        scanned.append(page.number)
+        if not page_grids or starts[page.number]:
+            break
+        visit(page, page_grids)
+
+    front = " ".join(p.text for p in pages[:2])
+    titles = " ".join(t.title for t in tables)
+    return ExtractedDocument(
+        source_file=str(path),
+        sha256=sha,
+        size_bytes=path.stat().st_size,
+        page_count=len(pages),
+        title=_document_title(pages),
+        department=_department(tables, pages),
+        fiscal_year=_fiscal_year(front + " " + titles),
+        kind=document_kind(compact(pages[0].text) + titles),
+        extractor_version=EXTRACTOR_VERSION,
+        camelot_pages=scanned,
+        tables=tables,
+    )
+
+
+def _document_title(pages: list[PageText]) -> str:
+    lines = pages[0].lines if pages else []
+    return compact(lines[0]) if lines else ""
+
+
+def _department(tables: list[Table], pages: list[PageText]) -> str:
+    for table in tables:
+        if name := department_name(table.department_line):
+            return name
+    for page in pages[:2]:
+        if name := department_name(page.text):
+            return name
+    return ""
+
+
+def _fiscal_year(text: str) -> int | None:
+    m = _FISCAL_YEAR.search(compact(text))
+    return int(m.group(1)) if m else None

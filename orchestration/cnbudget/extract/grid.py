@@ -1,0 +1,126 @@
+"""Ruled grids found by camelot (lattice), as merged regions with text and boxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cnbudget.extract.text import join_cell_lines
+
+
+@dataclass(frozen=True)
+class Region:
+    """One printed cell: a box of the grid, possibly merged over several grid cells.
+
+    Coordinates are PDF points in the page's user space (origin bottom-left).
+    """
+
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
+class Grid:
+    page: int
+    n_rows: int
+    n_cols: int
+    regions: tuple[Region, ...]
+    bbox: tuple[float, float, float, float]
+    col_bounds: tuple[tuple[float, float], ...]  # left and right x of each grid column
+
+    def row_regions(self, row: int) -> list[Region]:
+        """Regions anchored in this row, left to right."""
+        return sorted((r for r in self.regions if r.row == row), key=lambda r: r.col)
+
+    def region_at(self, row: int, col: int) -> Region:
+        for r in self.regions:
+            if r.row <= row < r.row + r.row_span and r.col <= col < r.col + r.col_span:
+                return r
+        raise KeyError((row, col))
+
+
+def _merge_regions(cells) -> list[Region]:
+    """Group camelot's grid cells into printed cells: two neighbours belong together
+    when no ruling line separates them."""
+    n_rows, n_cols = len(cells), len(cells[0])
+    parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a, b):
+        parent[find(a)] = find(b)
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            cell = cells[r][c]
+            if c + 1 < n_cols and not (cell.right or cells[r][c + 1].left):
+                union((r, c), (r, c + 1))
+            if r + 1 < n_rows and not (cell.bottom or cells[r + 1][c].top):
+                union((r, c), (r + 1, c))
+
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for key in parent:
+        groups.setdefault(find(key), []).append(key)
+
+    regions = []
+    for members in groups.values():
+        members.sort()
+        rows = [r for r, _ in members]
+        cols = [c for _, c in members]
+        texts = [join_cell_lines(cells[r][c].text) for r, c in members]
+        boxes = [cells[r][c] for r, c in members]
+        regions.append(
+            Region(
+                row=min(rows),
+                col=min(cols),
+                row_span=max(rows) - min(rows) + 1,
+                col_span=max(cols) - min(cols) + 1,
+                text="".join(t for t in texts if t),
+                x0=round(min(b.x1 for b in boxes), 2),
+                y0=round(min(b.y1 for b in boxes), 2),
+                x1=round(max(b.x2 for b in boxes), 2),
+                y1=round(max(b.y2 for b in boxes), 2),
+            )
+        )
+    return sorted(regions, key=lambda g: (g.row, g.col))
+
+
+def read_grids(pdf_path: Path, pages: list[int]) -> dict[int, list[Grid]]:
+    """The ruled tables camelot finds on the given 1-based pages, top to bottom."""
+    import camelot  # imported here: heavy, and only extraction needs it
+
+    if not pages:
+        return {}
+    found = camelot.read_pdf(
+        str(pdf_path), pages=",".join(str(p) for p in pages), flavor="lattice", split_text=True, suppress_stdout=True
+    )
+    grids: dict[int, list[Grid]] = {p: [] for p in pages}
+    for table in found:
+        if not table.cells or not table.cells[0]:
+            continue
+        page = int(table.page)
+        x0, y0, x1, y1 = table._bbox
+        grids[page].append(
+            Grid(
+                page=page,
+                n_rows=len(table.cells),
+                n_cols=len(table.cells[0]),
+                regions=tuple(_merge_regions(table.cells)),
+                bbox=(round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)),
+                col_bounds=tuple((round(a, 2), round(b, 2)) for a, b in table.cols),
+            )
+        )
+    for page_grids in grids.values():
+        page_grids.sort(key=lambda g: -g.bbox[3])
+    return grids

@@ -1,0 +1,50 @@
+"""Where things live. Every path has a working default and one env var to override it.
+
+The warehouse path is shared by Dagster and dbt: dbt's profiles.yml reads
+CNBUDGET_WAREHOUSE, so `export_environment()` pins it to an absolute path before
+any dbt invocation.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+WAREHOUSE_ENV = "CNBUDGET_WAREHOUSE"
+LANDING_ENV = "CNBUDGET_LANDING_DIR"
+CACHE_ENV = "CNBUDGET_CACHE_DIR"
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get(WAREHOUSE_ENV, "warehouse.duckdb")).resolve()
+
+
+def landing_dir() -> Path:
+    """The folder of PDFs waiting to be loaded (one sub-folder per fiscal year is fine)."""
+    return Path(os.environ.get(LANDING_ENV, REPO_ROOT / "raw")).resolve()
+
+
+def cache_dir() -> Path:
+    """Extraction results, keyed by the PDF's content hash and the extractor version."""
+    return Path(os.environ.get(CACHE_ENV, REPO_ROOT / ".cache" / "extractions")).resolve()
+
+
+def export_environment(warehouse: Path | None = None) -> Path:
+    """Pin the warehouse path (absolute) in the environment dbt and Dagster subprocesses see."""
+    path = (warehouse or warehouse_path()).resolve()
+    os.environ[WAREHOUSE_ENV] = str(path)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    return path
+
+
+def dbt_executable() -> str:
+    """dbt from this interpreter's environment, so a venv works without being activated."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")

@@ -1,0 +1,1 @@
+"""Transform domain: the dbt project (staging -> marts) as Dagster assets."""

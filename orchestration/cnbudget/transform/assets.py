@@ -1,0 +1,33 @@
+"""dbt models as Dagster assets, keyed [schema, model] (sources keep [raw, table])."""
+
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from cnbudget import settings
+from cnbudget.transform.project import dbt_project, ensure_manifest
+
+ensure_manifest()
+
+
+class BudgetDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "model":
+            return AssetKey([dbt_resource_props["config"]["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["config"].get("schema") or "transform"
+
+
+def model_key(schema: str, name: str) -> AssetKey:
+    return AssetKey([schema, name])
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=BudgetDbtTranslator())
+def budget_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    settings.export_environment()
+    yield from dbt.cli(["build"], context=context).stream()
