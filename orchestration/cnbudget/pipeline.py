@@ -6,6 +6,8 @@ assets for it, then builds the dbt models, whose asset checks validate the ident
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +65,17 @@ def _failure_message(result) -> str:
     return "the run failed"
 
 
-def load(paths: list[Path], warehouse: Path | None = None, instance: DagsterInstance | None = None) -> LoadOutcome:
+_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+def load(
+    paths: list[Path],
+    warehouse: Path | None = None,
+    instance: DagsterInstance | None = None,
+    quiet: bool = False,
+) -> LoadOutcome:
+    """Load PDFs (files or folders) through the Dagster assets; `quiet` keeps Dagster's
+    and dbt's console output out of the way (it stays in the Dagster instance)."""
     from cnbudget.definitions import build_resources
     from cnbudget.ingest.assets import budget_documents, raw_budget_document
     from cnbudget.quality.checks import identity_checks
@@ -82,7 +94,10 @@ def load(paths: list[Path], warehouse: Path | None = None, instance: DagsterInst
         result = materialize(
             [raw_budget_document],
             partition_key=document_id,
-            run_config={"ops": {"raw_budget_document": {"config": {"path": str(path.resolve())}}}},
+            run_config={
+                "ops": {"raw_budget_document": {"config": {"path": str(path.resolve())}}},
+                **(_QUIET_LOGS if quiet else {}),
+            },
             resources=resources,
             instance=instance,
             raise_on_error=False,
@@ -92,13 +107,16 @@ def load(paths: list[Path], warehouse: Path | None = None, instance: DagsterInst
         outcome.files.append(FileOutcome(path, document_id, result.success, error))
 
     if any(f.loaded for f in outcome.files):
-        result = materialize(
-            [raw_budget_document, budget_dbt_models, identity_checks],
-            selection=AssetSelection.assets(budget_dbt_models),
-            resources=resources,
-            instance=instance,
-            raise_on_error=False,
-        )
+        # dbt's own progress lines go to stdout; quiet keeps them out of the CLI's report.
+        with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
+            result = materialize(
+                [raw_budget_document, budget_dbt_models, identity_checks],
+                selection=AssetSelection.assets(budget_dbt_models),
+                resources=resources,
+                instance=instance,
+                raise_on_error=False,
+                run_config=_QUIET_LOGS if quiet else None,
+            )
         outcome.transform_ok = result.success
         outcome.transform_error = "" if result.success else _failure_message(result)
         outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}

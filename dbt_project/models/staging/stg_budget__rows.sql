@@ -17,10 +17,8 @@ rows as (
             end,
             '' order by col_index
         ) as row_code,
-        first(
-            case when regexp_matches(column_leaf, '(名称|^项目$)') then printed_text end
-            order by col_index
-        ) as printed_label
+        arg_min(printed_text, col_index)
+            filter (where regexp_matches(column_leaf, '(名称|^项目$)')) as printed_label
     from label_cells
     group by table_id, row_index
 )

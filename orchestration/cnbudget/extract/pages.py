@@ -87,9 +87,9 @@ def find_table_starts(page: PageText) -> list[TableStart]:
         unit, unit_line, department_line = None, "", ""
         for follow in lines[i + 1 : i + 4]:
             if not unit_line and (u := _UNIT_LINE.search(follow)):
-                unit, unit_line = normalize(u.group("unit")), normalize(u.group(0))
+                unit, unit_line = normalize(u.group("unit")), u.group(0).strip()
             if not department_line and (d := _DEPARTMENT_LINE.search(follow)):
-                department_line = normalize(d.group(0))
+                department_line = d.group(0).strip()
         starts.append(TableStart(page.number, kind, normalize(line), label, unit, unit_line, department_line))
     return starts
 

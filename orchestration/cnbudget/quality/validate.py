@@ -93,8 +93,10 @@ def _gx_validate(frame: pd.DataFrame, name: str) -> tuple[bool, set[int]]:
     """Validate `excess_cents <= 0` with GX Core; returns success and the failing row indices."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (
         context.data_sources.add_pandas(f"{name}_source")
         .add_dataframe_asset(name)

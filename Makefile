@@ -1,0 +1,51 @@
+# Two commands set up a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export DAGSTER_HOME := $(CURDIR)/.dagster
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: run test check ui seed-pdf clean
+
+# The environment: a venv with cnbudget (editable) and its pinned dependencies,
+# and the dbt manifest the Dagster definitions are built from.
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "from cnbudget.transform.project import ensure_manifest; ensure_manifest()"
+	touch $@
+
+# The CJK font the test renderer embeds in the PDFs it draws (Debian package).
+$(CJK_FONT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq fonts-wqy-microhei
+
+# Load every PDF in raw/ into warehouse.duckdb and print what was found.
+run: $(INSTALLED)
+	$(BIN)/cnbudget load raw --warehouse warehouse.duckdb
+
+test: $(INSTALLED) $(CJK_FONT)
+	$(BIN)/pytest
+
+check: $(INSTALLED)
+	$(BIN)/cnbudget check --warehouse warehouse.duckdb
+
+# The Dagster UI on this project (the same local instance the CLI records runs in).
+ui: $(INSTALLED)
+	$(BIN)/dagster dev
+
+# Re-render the committed seed PDF from its ground truth (after changing either).
+seed-pdf: $(INSTALLED) $(CJK_FONT)
+	$(BIN)/python -m tests.pdfgen.render_budget tests/ground_truth/wuhan_jxj_2025.yaml \
+		raw/2025/武汉市经济和信息化局_2025_部门预算.pdf
+
+clean:
+	rm -rf $(VENV) .cache dbt_project/target dbt_project/logs warehouse.duckdb warehouse.duckdb.wal
+	find .dagster -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -1,0 +1,136 @@
+"""`cnbudget`: load budget PDFs into the warehouse and check their identities.
+
+Every command drives the same Dagster assets and checks that `dagster dev` shows.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cnbudget import settings
+
+
+def _warehouse_option(f):
+    return click.option(
+        "--warehouse",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"DuckDB file (default: ${settings.WAREHOUSE_ENV} or ./warehouse.duckdb).",
+    )(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Chinese government budget PDFs into a verified DuckDB warehouse.
+
+    \b
+    Examples:
+      cnbudget load                       # every PDF below raw/ into ./warehouse.duckdb
+      cnbudget load a.pdf budgets/2025/   # files and folders
+      cnbudget check                      # every identity result; exit 1 on a failure
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_warehouse_option
+def load(paths: tuple[Path, ...], warehouse: Path | None) -> None:
+    """Load PDFs (files or folders; default: the landing folder raw/).
+
+    Each PDF is a partition of the raw assets (its content hash); then the dbt models
+    are built and the identity checks run. Exits 2 when any file was refused.
+    """
+    from cnbudget.pipeline import load as run_load
+
+    warehouse_path = settings.export_environment(warehouse)
+    targets = list(paths) or [settings.landing_dir()]
+    click.echo(f"Loading {', '.join(str(p) for p in targets)} into {warehouse_path}")
+    outcome = run_load(targets, warehouse_path, quiet=True)
+    _print_load_summary(outcome, warehouse_path)
+    if not outcome.transform_ok:
+        click.echo(f"dbt build failed: {outcome.transform_error}", err=True)
+        sys.exit(1)
+    if outcome.refused:
+        sys.exit(2)
+
+
+def _print_load_summary(outcome, warehouse_path: Path) -> None:
+    import duckdb
+
+    from cnbudget.ingest.warehouse import ensure_raw_schema
+
+    with duckdb.connect(str(warehouse_path)) as conn:
+        ensure_raw_schema(conn)
+        for file in outcome.files:
+            if not file.loaded:
+                click.echo(f"\n✗ {file.path.name}: refused — {file.error}")
+                continue
+            doc = conn.execute(
+                "select department, fiscal_year, kind, page_count from raw.documents where document_id = ?",
+                [file.document_id],
+            ).fetchone()
+            tables = conn.execute(
+                """select label, title, kind, printed_unit, first_page, last_page, body_rows, is_empty,
+                          (select count(*) from raw.cells c where c.table_id = t.table_id
+                           and c.printed_number is not null) as numbers
+                   from raw.tables t where document_id = ? order by ordinal""",
+                [file.document_id],
+            ).fetchall()
+            click.echo(
+                f"\n✓ {file.path.name}  [{file.document_id}]  {doc[0]} {doc[1]} {doc[2]}, "
+                f"{doc[3]} pages, {len(tables)} tables"
+            )
+            for label, title, kind, unit, first, last, rows, empty, numbers in tables:
+                pages = f"p{first}" if first == last else f"p{first}-{last}"
+                shape = "empty" if empty else f"{rows} rows, {numbers} numbers"
+                click.echo(f"    {label or '—':6} {title}  ({kind}, {unit}, {pages}: {shape})")
+    loaded = len(outcome.files) - len(outcome.refused)
+    click.echo(f"\n{loaded} loaded, {len(outcome.refused)} refused.")
+    if outcome.check_results:
+        failed = [name for name, ok in outcome.check_results.items() if not ok]
+        click.echo(
+            f"Checks: {len(outcome.check_results) - len(failed)} passed, {len(failed)} failed"
+            + (f" ({', '.join(failed)}); see `cnbudget check`" if failed else "")
+        )
+
+
+@main.command()
+@_warehouse_option
+def check(warehouse: Path | None) -> None:
+    """Validate every identity (Great Expectations) and print each result. Exit 1 on any failure."""
+    import duckdb
+
+    from cnbudget.quality.catalogue import load_catalogue
+    from cnbudget.quality.validate import validate_all
+
+    warehouse_path = settings.export_environment(warehouse)
+    if not warehouse_path.exists():
+        click.echo(f"No warehouse at {warehouse_path}: run `cnbudget load` first.", err=True)
+        sys.exit(2)
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        outcomes = validate_all(conn, load_catalogue())
+    any_failed = False
+    for outcome in outcomes:
+        identity = outcome.identity
+        failures = outcome.failures
+        any_failed |= not outcome.gx_success
+        status = "PASS" if outcome.gx_success else "FAIL"
+        click.echo(
+            f"{status} {identity.id}: {outcome.evaluated} evaluated, {len(failures)} failed, "
+            f"{len(outcome.not_applicable)} documents not applicable — {identity.description_zh}"
+        )
+        for r in failures.itertuples():
+            click.echo(
+                f"    {r.document_id} {r.table_label or r.table_title} p{r.page} row "
+                f"{(r.row_code or '') + ' ' + (r.row_label or '')}: printed {r.actual_cents / 100:.2f} yuan, "
+                f"parts sum to {r.expected_cents / 100:.2f} (difference {r.difference_cents / 100:.2f}, "
+                f"tolerance {r.tolerance_cents / 100:.2f})"
+            )
+    sys.exit(1 if any_failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Shared, session-scoped warehouses: each is built once, through the real CLI or the
+real Dagster assets, and every test reads it."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.pdfgen.render_budget import load_spec, render_document
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_PDF = REPO / "raw" / "2025" / "武汉市经济和信息化局_2025_部门预算.pdf"
+SEED_SPEC = REPO / "tests" / "ground_truth" / "wuhan_jxj_2025.yaml"
+CORPUS_DIR = REPO.parent / "shared" / "corpus"
+
+
+@dataclass
+class CliRun:
+    warehouse: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cnbudget.cli", *args], capture_output=True, text=True, env=os.environ.copy()
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory):
+    """Each session gets its own extraction cache and Dagster home, and never touches
+    the developer's warehouse.duckdb."""
+    root = tmp_path_factory.mktemp("environment")
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir()
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CNBUDGET_CACHE_DIR", str(root / "extraction_cache"))
+    patch.setenv("DAGSTER_HOME", str(dagster_home))
+    patch.setenv("CNBUDGET_WAREHOUSE", str(root / "default.duckdb"))
+    patch.setenv("DO_NOT_TRACK", "1")
+    patch.setenv("GX_ANALYTICS_ENABLED", "false")
+    yield root
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def seed_spec() -> dict:
+    return load_spec(SEED_SPEC)
+
+
+@pytest.fixture(scope="session")
+def seed_load(tmp_path_factory) -> CliRun:
+    """`cnbudget load raw/` into a fresh warehouse: exactly what `make run` does."""
+    warehouse = tmp_path_factory.mktemp("seed") / "warehouse.duckdb"
+    result = run_cli("load", str(REPO / "raw"), "--warehouse", str(warehouse))
+    return CliRun(warehouse, result.returncode, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="session")
+def seed_warehouse(seed_load) -> Path:
+    assert seed_load.returncode == 0, seed_load.stdout + seed_load.stderr
+    return seed_load.warehouse
+
+
+def render_variant(spec: dict, out: Path, change) -> Path:
+    """Draw the seed document with one change applied to a copy of its spec."""
+    variant = copy.deepcopy(spec)
+    change(variant)
+    render_document(variant, out)
+    return out
+
+
+def seed_table(spec: dict, label: str) -> dict:
+    return next(t for t in spec["tables"] if t["label"] == label)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS_DIR.is_dir() or not list(CORPUS_DIR.glob("*.pdf")):
+        pytest.skip(f"the shared corpus is not at {CORPUS_DIR} (CI provides it beside the clone)")
+    return CORPUS_DIR
