@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from cnbudget import settings
 from cnbudget.ingest.assets import raw_budget_document
+from cnbudget.ingest.sensors import landing_folder_sensor
 from cnbudget.quality.checks import identity_checks
 from cnbudget.transform.assets import budget_dbt_models
 from cnbudget.transform.project import dbt_project
@@ -22,5 +23,6 @@ def build_resources() -> dict:
 defs = Definitions(
     assets=[raw_budget_document, budget_dbt_models],
     asset_checks=[identity_checks],
+    sensors=[landing_folder_sensor],
     resources=build_resources(),
 )
