@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from dagster_dbt import DbtProject
 
 from cnbudget import settings
@@ -11,8 +13,15 @@ dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=sett
 
 def ensure_manifest() -> None:
     """`dagster dev` parses the project itself (prepare_if_dev); the CLI, tests and
-    `dagster asset materialize` need a manifest too, so parse once when it is missing."""
+    `dagster asset materialize` need a manifest too, so parse once when it is missing
+    (with this environment's dbt: the venv need not be on PATH)."""
     dbt_project.prepare_if_dev()
-    if not dbt_project.manifest_path.exists():
-        settings.export_environment()
-        dbt_project.preparer.prepare(dbt_project)
+    if dbt_project.manifest_path.exists():
+        return
+    settings.export_environment()
+    subprocess.run(
+        [settings.dbt_executable(), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
+         "--profiles-dir", str(dbt_project.profiles_dir)],
+        check=True,
+        cwd=dbt_project.project_dir,
+    )
