@@ -23,6 +23,7 @@ DAGSTER = Path(sys.executable).with_name("dagster")
 _FINGERPRINTS = {
     "raw.tables": "select * from raw.tables",
     "raw.columns": "select * from raw.columns",
+    "raw.rows": "select * from raw.rows",
     "raw.cells": "select * from raw.cells",
     "raw.documents": "select * exclude (loaded_at, source_file) from raw.documents",
     "marts.published_figures": "select * from marts.published_figures",
@@ -77,7 +78,7 @@ def test_dagster_materialize_builds_the_same_warehouse_as_cnbudget_load(seed_war
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     # The partition's PDF is found in the landing folder (raw/) by its content hash.
-    materialize("--select", "raw/documents,raw/tables,raw/columns,raw/cells", "--partition", seed_document_id())
+    materialize("--select", "raw/documents,raw/tables,raw/columns,raw/rows,raw/cells", "--partition", seed_document_id())
     materialize("--select", "staging/stg_budget__cells,staging/stg_budget__rows,marts/published_figures")
 
     assert fingerprint(warehouse) == fingerprint(seed_warehouse)

@@ -22,4 +22,5 @@ from {{ ref('stg_budget__cells') }} as cells
 left join {{ ref('stg_budget__rows') }} as rows
     on cells.table_id = rows.table_id
     and cells.row_index = rows.row_index
+    and cells.part = rows.part
 where cells.amount_yuan is not null

@@ -23,6 +23,7 @@ select
     -- the header's last level: 合计 / 基本支出 / 人员经费 …
     string_split(columns.column_path, '/')[-1] as column_leaf,
     columns.is_label as is_label_column,
+    columns.part,
     cells.page,
     cells.x0,
     cells.y0,

@@ -29,6 +29,7 @@ RAW_DESCRIPTIONS = {
     "documents": "One row per loaded budget PDF.",
     "tables": "Every budget table found, one row per table instance (continuations joined).",
     "columns": "Column paths of each table, from its merged header.",
+    "rows": "Logical rows: code (类/款/项 joined), level, label; side-by-side tables split in two.",
     "cells": "Every printed body cell with page and bounding box.",
 }
 

@@ -11,8 +11,9 @@ from cnbudget.extract.catalog import is_label_column, unit_multipliers
 from cnbudget.extract.document import ExtractedDocument
 from cnbudget.extract.numbers import AmountParseError, parse_amount
 from cnbudget.extract.pages import DocumentError
+from cnbudget.extract.rows import column_part, logical_rows
 
-RAW_TABLES = ("documents", "tables", "columns", "cells")
+RAW_TABLES = ("documents", "tables", "columns", "rows", "cells")
 
 RAW_SCHEMA_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -54,7 +55,21 @@ CREATE TABLE IF NOT EXISTS raw.columns (
     col_index INTEGER NOT NULL,
     column_path VARCHAR NOT NULL,         -- header texts top to bottom: 基本支出/人员经费
     is_label BOOLEAN NOT NULL,            -- codes and names, not amounts
+    part VARCHAR NOT NULL,                -- side-by-side half (本年收入 / 本年支出 …), '' otherwise
     PRIMARY KEY (table_id, col_index)
+);
+CREATE TABLE IF NOT EXISTS raw.rows (
+    table_id VARCHAR NOT NULL,
+    row_index INTEGER NOT NULL,
+    part VARCHAR NOT NULL,                -- a side-by-side table gives two logical rows per printed row
+    page INTEGER NOT NULL,
+    code VARCHAR,                         -- 2011301 (split 类/款/项 columns joined), 30101, 301001 …
+    code_kind VARCHAR,                    -- function_subject / economic_class / budget_unit / project
+    code_level VARCHAR,                   -- 类 款 项 / 部门 单位 / 一级 二级
+    label VARCHAR NOT NULL,               -- the row's name, NFKC-normalized, indentation removed
+    indent_level INTEGER NOT NULL,        -- leading full-width spaces printed
+    is_total BOOLEAN NOT NULL,            -- 合计 / 总计 rows
+    PRIMARY KEY (table_id, row_index, part)
 );
 CREATE TABLE IF NOT EXISTS raw.cells (
     document_id VARCHAR NOT NULL,
@@ -83,7 +98,7 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
     doc_id = document.document_id
     source = document.source_file.rsplit("/", 1)[-1]
     multipliers = unit_multipliers()
-    tables, columns, cells = [], [], []
+    tables, columns, rows, cells = [], [], [], []
     for table in document.tables:
         table_id = f"{doc_id}:{table.ordinal:02d}"
         label_cols = {i for i, path in enumerate(table.column_paths) if is_label_column(path.split("/")[-1])}
@@ -109,7 +124,30 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
             }
         )
         for i, path in enumerate(table.column_paths):
-            columns.append({"table_id": table_id, "col_index": i, "column_path": path, "is_label": i in label_cols})
+            columns.append(
+                {
+                    "table_id": table_id,
+                    "col_index": i,
+                    "column_path": path,
+                    "is_label": i in label_cols,
+                    "part": column_part(table, i),
+                }
+            )
+        for row in logical_rows(table):
+            rows.append(
+                {
+                    "table_id": table_id,
+                    "row_index": row.row,
+                    "part": row.part,
+                    "page": row.page,
+                    "code": row.code,
+                    "code_kind": row.code_kind,
+                    "code_level": row.code_level,
+                    "label": row.label,
+                    "indent_level": row.indent,
+                    "is_total": row.is_total,
+                }
+            )
         for cell in table.cells:
             number = None
             spans_label = any(c in label_cols for c in range(cell.col, cell.col + cell.col_span))
@@ -158,6 +196,7 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
         "documents": pd.DataFrame(documents),
         "tables": pd.DataFrame(tables),
         "columns": pd.DataFrame(columns),
+        "rows": pd.DataFrame(rows),
         "cells": pd.DataFrame(cells),
     }
 
@@ -174,10 +213,11 @@ def write_document(conn: duckdb.DuckDBPyConnection, document: ExtractedDocument)
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute("DELETE FROM raw.cells WHERE document_id = ?", [doc_id])
-        conn.execute(
-            "DELETE FROM raw.columns WHERE table_id IN (SELECT table_id FROM raw.tables WHERE document_id = ?)",
-            [doc_id],
-        )
+        for child in ("columns", "rows"):
+            conn.execute(
+                f"DELETE FROM raw.{child} WHERE table_id IN (SELECT table_id FROM raw.tables WHERE document_id = ?)",
+                [doc_id],
+            )
         conn.execute("DELETE FROM raw.tables WHERE document_id = ?", [doc_id])
         conn.execute("DELETE FROM raw.documents WHERE document_id = ?", [doc_id])
         for name in RAW_TABLES:

@@ -11,12 +11,21 @@ from cnbudget import settings
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
 
 
+def _manifest_is_current() -> bool:
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return False
+    sources = [p for p in dbt_project.project_dir.rglob("*") if p.suffix in (".sql", ".yml", ".yaml")]
+    sources = [p for p in sources if "target" not in p.relative_to(dbt_project.project_dir).parts]
+    return all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources)
+
+
 def ensure_manifest() -> None:
     """`dagster dev` parses the project itself (prepare_if_dev); the CLI, tests and
-    `dagster asset materialize` need a manifest too, so parse once when it is missing
-    (with this environment's dbt: the venv need not be on PATH)."""
+    `dagster asset materialize` need a current manifest too, so parse when it is missing
+    or older than a model (with this environment's dbt: the venv need not be on PATH)."""
     dbt_project.prepare_if_dev()
-    if dbt_project.manifest_path.exists():
+    if _manifest_is_current():
         return
     settings.export_environment()
     subprocess.run(
