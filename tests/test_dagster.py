@@ -13,6 +13,7 @@ from dagster import DagsterInstance, build_sensor_context
 
 from cnbudget.ingest.assets import budget_documents
 from cnbudget.ingest.sensors import landing_folder_sensor
+from cnbudget.ingest.warehouse import RAW_TABLES
 from tests.conftest import REPO
 from tests.test_seed_load import seed_document_id
 
@@ -25,6 +26,7 @@ _FINGERPRINTS = {
     "raw.columns": "select * from raw.columns",
     "raw.rows": "select * from raw.rows",
     "raw.cells": "select * from raw.cells",
+    "raw.coverage_gaps": "select * from raw.coverage_gaps",
     "raw.documents": "select * exclude (loaded_at, source_file) from raw.documents",
     "marts.published_figures": "select * from marts.published_figures",
 }
@@ -78,7 +80,8 @@ def test_dagster_materialize_builds_the_same_warehouse_as_cnbudget_load(seed_war
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     # The partition's PDF is found in the landing folder (raw/) by its content hash.
-    materialize("--select", "raw/documents,raw/tables,raw/columns,raw/rows,raw/cells", "--partition", seed_document_id())
+    raw_assets = ",".join(f"raw/{name}" for name in RAW_TABLES)
+    materialize("--select", raw_assets, "--partition", seed_document_id())
     materialize("--select", "staging/stg_budget__cells,staging/stg_budget__rows,marts/published_figures")
 
     assert fingerprint(warehouse) == fingerprint(seed_warehouse)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnbudget.extract.catalog import document_kind
+from cnbudget.extract.coverage import CoverageGap, check_coverage
 from cnbudget.extract.grid import Grid, read_grids
 from cnbudget.extract.pages import (
     DocumentError,
@@ -24,7 +25,7 @@ from cnbudget.extract.tables import Cell, Table, continue_table, start_table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
 
@@ -42,6 +43,8 @@ class ExtractedDocument:
     extractor_version: str
     camelot_pages: list[int]
     tables: list[Table] = field(default_factory=list)
+    coverage_tokens: int = 0  # numbers printed inside table grids
+    coverage_gaps: list[CoverageGap] = field(default_factory=list)  # ...not found in a stored cell
 
     @property
     def document_id(self) -> str:
@@ -57,7 +60,8 @@ class ExtractedDocument:
         for t in data.pop("tables"):
             cells = [Cell(**c) for c in t.pop("cells")]
             tables.append(Table(**t, cells=cells))
-        return cls(**data, tables=tables)
+        gaps = [CoverageGap(**g) for g in data.pop("coverage_gaps")]
+        return cls(**data, tables=tables, coverage_gaps=gaps)
 
 
 def sha256_of(path: Path) -> str:
@@ -141,6 +145,11 @@ def _extract(path: Path, sha: str) -> ExtractedDocument:
 
     front = " ".join(p.text for p in pages[:2])
     titles = " ".join(t.title for t in tables)
+    fiscal_year = _fiscal_year(front + " " + titles)
+    for table in tables:
+        year = re.match(r"(20\d\d)年", compact(table.title))
+        table.fiscal_year = int(year.group(1)) if year else fiscal_year
+    coverage = check_coverage(path, tables)
     return ExtractedDocument(
         source_file=str(path),
         sha256=sha,
@@ -148,11 +157,13 @@ def _extract(path: Path, sha: str) -> ExtractedDocument:
         page_count=len(pages),
         title=_document_title(pages),
         department=_department(tables, pages),
-        fiscal_year=_fiscal_year(front + " " + titles),
+        fiscal_year=fiscal_year,
         kind=document_kind(compact(pages[0].text) + titles),
         extractor_version=EXTRACTOR_VERSION,
         camelot_pages=scanned,
         tables=tables,
+        coverage_tokens=coverage.tokens,
+        coverage_gaps=coverage.gaps,
     )
 
 

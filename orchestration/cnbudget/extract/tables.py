@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cnbudget.extract.catalog import is_label_column
 from cnbudget.extract.grid import Grid, Region
 from cnbudget.extract.numbers import looks_like_amount
 from cnbudget.extract.pages import DocumentError, TableStart
@@ -45,7 +46,11 @@ class Table:
     column_paths: list[str]
     header_rows: int
     header_texts: list[list[str]] = field(default_factory=list)  # per header row, left to right
+    fiscal_year: int | None = None  # from the title (2025年…), else the document's
     col_bounds: list[list[float]] = field(default_factory=list)
+    # Per page: the grid's box and the header cells read there (kept for the coverage
+    # guard, which accounts for every number printed inside the grid).
+    page_grids: list[dict] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
     empty_note: str = ""
 
@@ -124,6 +129,11 @@ def _body_cells(grid: Grid, first_row: int, row_offset: int) -> list[Cell]:
     return cells
 
 
+def _page_grid(grid: Grid, header_rows: int) -> dict:
+    headers = [[r.x0, r.y0, r.x1, r.y1, r.text] for r in grid.regions if r.row < header_rows]
+    return {"page": grid.page, "bbox": list(grid.bbox), "headers": headers}
+
+
 def _cell(region: Region, page: int, row: int) -> Cell:
     return Cell(
         row=row,
@@ -157,6 +167,7 @@ def start_table(ordinal: int, start: TableStart, unit: str, grid: Grid | None, p
     )
     if grid:
         table.cells = _body_cells(grid, header_rows, 0)
+        table.page_grids.append(_page_grid(grid, header_rows))
     if table.is_empty:
         table.empty_note = next((line for line in page_lines if _EMPTY_NOTE.search(line)), "")
         if not table.empty_note:
@@ -200,4 +211,58 @@ def continue_table(table: Table, grid: Grid, source: str) -> None:
         cells = _align_columns(table, cells, source, grid.page)
     if table.pages[-1] != grid.page:
         table.pages.append(grid.page)
+    table.page_grids.append(_page_grid(grid, header_rows))
+    if _continues_previous_row(table, cells):
+        cells = _join_first_row(table, cells)
     table.cells.extend(cells)
+
+
+def _code_columns(table: Table) -> list[int]:
+    leaves = [compact(p.split("/")[-1]) for p in table.column_paths]
+    return [
+        i
+        for i, leaf in enumerate(leaves)
+        if is_label_column(leaf) and (leaf in ("类", "款", "项") or leaf.endswith(("编码", "代码")))
+    ]
+
+
+def _continues_previous_row(table: Table, cells: list[Cell]) -> bool:
+    """A row broken by the page break: the continuation's first row prints no code (the
+    table has code columns), is not a 合计 row, and fills no amount column that the
+    previous row already filled."""
+    code_cols = _code_columns(table)
+    if not code_cols or table.body_rows == 0 or not cells:
+        return False
+    first = {c.col: c for c in cells if c.row == table.body_rows}
+    if not first or any(first[c].text.strip() for c in code_cols if c in first):
+        return False
+    labels = [c.text for col, c in first.items() if col not in code_cols and is_label_column(
+        compact(table.column_paths[col].split("/")[-1]))]
+    if not any(t.strip() for t in labels) or any(compact(t) in _TOTAL_LABELS for t in labels):
+        return False
+    previous = {c.col: c for c in table.cells if c.row == table.body_rows - 1}
+    for col, cell in first.items():
+        label = is_label_column(compact(table.column_paths[col].split("/")[-1]))
+        if not label and cell.text.strip() and previous.get(col) and previous[col].text.strip():
+            return False
+    return True
+
+
+def _join_first_row(table: Table, cells: list[Cell]) -> list[Cell]:
+    """Merge the continuation's first row into the previous row: label text is
+    concatenated; an amount keeps the page and box where it is printed."""
+    joined_row = table.body_rows
+    previous = {c.col: c for c in table.cells if c.row == joined_row - 1}
+    for cell in (c for c in cells if c.row == joined_row):
+        before = previous.get(cell.col)
+        if before is None or not cell.text.strip():
+            continue
+        if not before.text.strip():
+            before.text, before.page = cell.text, cell.page
+            before.x0, before.y0, before.x1, before.y1 = cell.x0, cell.y0, cell.x1, cell.y1
+        else:
+            before.text += cell.text.strip()
+    rest = [c for c in cells if c.row != joined_row]
+    for c in rest:
+        c.row -= 1
+    return rest

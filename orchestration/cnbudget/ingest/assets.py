@@ -31,6 +31,7 @@ RAW_DESCRIPTIONS = {
     "columns": "Column paths of each table, from its merged header.",
     "rows": "Logical rows: code (类/款/项 joined), level, label; side-by-side tables split in two.",
     "cells": "Every printed body cell with page and bounding box.",
+    "coverage_gaps": "Numbers printed inside a table grid that no stored cell accounts for (should be none).",
 }
 
 
@@ -66,7 +67,13 @@ def raw_budget_document(context: AssetExecutionContext, config: SourceFile, ware
             for t in document.tables
         )
     )
-    common = {"source_file": str(path), "department": document.department, "fiscal_year": document.fiscal_year}
+    common = {
+        "source_file": str(path),
+        "department": document.department,
+        "fiscal_year": document.fiscal_year,
+        "numbers_in_grids": document.coverage_tokens,
+        "unaccounted_numbers": len(document.coverage_gaps),
+    }
     for name in RAW_TABLES:
         metadata = {**common, "rows_written": counts[name]}
         if name == "tables":

@@ -13,7 +13,7 @@ from cnbudget.extract.numbers import AmountParseError, parse_amount
 from cnbudget.extract.pages import DocumentError
 from cnbudget.extract.rows import column_part, logical_rows
 
-RAW_TABLES = ("documents", "tables", "columns", "rows", "cells")
+RAW_TABLES = ("documents", "tables", "columns", "rows", "cells", "coverage_gaps")
 
 RAW_SCHEMA_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     kind VARCHAR,                         -- 部门预算 / 单位预算
     extractor_version VARCHAR NOT NULL,
     camelot_pages INTEGER[],              -- pages the grid reader was run on
+    coverage_tokens INTEGER NOT NULL,     -- numbers printed inside table grids
+    coverage_gaps INTEGER NOT NULL,       -- ...of which no stored cell accounts for (see raw.coverage_gaps)
     loaded_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS raw.tables (
@@ -38,6 +40,7 @@ CREATE TABLE IF NOT EXISTS raw.tables (
     kind VARCHAR NOT NULL,                -- see extract/table_kinds.yaml
     label VARCHAR,                        -- 表3, 表5-1 … as printed ('' if none)
     title VARCHAR NOT NULL,
+    fiscal_year INTEGER,                  -- from the title (2025年…), else the document's
     printed_unit VARCHAR NOT NULL,        -- 元 / 千元 / 万元 / 亿元
     yuan_per_unit DECIMAL(18, 0) NOT NULL,
     unit_line VARCHAR,
@@ -70,6 +73,16 @@ CREATE TABLE IF NOT EXISTS raw.rows (
     indent_level INTEGER NOT NULL,        -- leading full-width spaces printed
     is_total BOOLEAN NOT NULL,            -- 合计 / 总计 rows
     PRIMARY KEY (table_id, row_index, part)
+);
+CREATE TABLE IF NOT EXISTS raw.coverage_gaps (
+    document_id VARCHAR NOT NULL,
+    table_id VARCHAR NOT NULL,
+    page INTEGER NOT NULL,
+    token VARCHAR NOT NULL,               -- a number printed inside the grid that no stored cell holds
+    x0 DOUBLE NOT NULL,
+    y0 DOUBLE NOT NULL,
+    x1 DOUBLE NOT NULL,
+    y1 DOUBLE NOT NULL
 );
 CREATE TABLE IF NOT EXISTS raw.cells (
     document_id VARCHAR NOT NULL,
@@ -110,6 +123,7 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
                 "kind": table.kind,
                 "label": table.label,
                 "title": table.title,
+                "fiscal_year": table.fiscal_year,
                 "printed_unit": table.unit,
                 "yuan_per_unit": str(multipliers[table.unit]),
                 "unit_line": table.unit_line,
@@ -189,10 +203,26 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
             "kind": document.kind,
             "extractor_version": document.extractor_version,
             "camelot_pages": document.camelot_pages,
+            "coverage_tokens": document.coverage_tokens,
+            "coverage_gaps": len(document.coverage_gaps),
             "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None),
         }
     ]
+    gaps = [
+        {
+            "document_id": doc_id,
+            "table_id": f"{doc_id}:{gap.table:02d}",
+            "page": gap.page,
+            "token": gap.token,
+            "x0": gap.x0,
+            "y0": gap.y0,
+            "x1": gap.x1,
+            "y1": gap.y1,
+        }
+        for gap in document.coverage_gaps
+    ]
     return {
+        "coverage_gaps": pd.DataFrame(gaps, columns=["document_id", "table_id", "page", "token", "x0", "y0", "x1", "y1"]),
         "documents": pd.DataFrame(documents),
         "tables": pd.DataFrame(tables),
         "columns": pd.DataFrame(columns),
@@ -213,6 +243,7 @@ def write_document(conn: duckdb.DuckDBPyConnection, document: ExtractedDocument)
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute("DELETE FROM raw.cells WHERE document_id = ?", [doc_id])
+        conn.execute("DELETE FROM raw.coverage_gaps WHERE document_id = ?", [doc_id])
         for child in ("columns", "rows"):
             conn.execute(
                 f"DELETE FROM raw.{child} WHERE table_id IN (SELECT table_id FROM raw.tables WHERE document_id = ?)",
