@@ -88,3 +88,15 @@ def corpus_dir() -> Path:
     if not CORPUS_DIR.is_dir() or not list(CORPUS_DIR.glob("*.pdf")):
         pytest.skip(f"the shared corpus is not at {CORPUS_DIR} (CI provides it beside the clone)")
     return CORPUS_DIR
+
+
+@pytest.fixture(scope="session")
+def corpus_warehouse(corpus_dir, tmp_path_factory) -> Path:
+    """The five real Shanghai PDFs loaded through the Dagster assets, once per session."""
+    from cnbudget.pipeline import load
+
+    warehouse = tmp_path_factory.mktemp("corpus") / "warehouse.duckdb"
+    outcome = load([corpus_dir], warehouse, quiet=True)
+    assert not outcome.refused, [f.error for f in outcome.refused]
+    assert outcome.transform_ok, outcome.transform_error
+    return warehouse

@@ -12,6 +12,7 @@ from cnbudget.extract.text import compact, indent_level, normalize
 
 _SPLIT_CODE_LEAVES = ("类", "款", "项")
 _TOTAL = re.compile(r"(合计|总计)$")
+_CODE = re.compile(r"^[0-9A-Za-z]+$")
 
 
 @dataclass
@@ -82,8 +83,13 @@ def logical_rows(table: Table) -> list[LogicalRow]:
         name_cols = [i for i in label_cols if i not in code_cols]
         kind = _code_kind([table.column_paths[i] for i in code_cols]) if code_cols else None
         for r in range(table.body_rows):
-            printed_label = next((texts.get((r, i), "") for i in name_cols if texts.get((r, i), "").strip()), "")
             code = _code(r, code_cols, split_cols, texts)
+            # The name column; else a label printed across the code columns (合计).
+            printed_label = next(
+                (texts.get((r, i), "") for i in name_cols + code_cols
+                 if texts.get((r, i), "").strip() and not _CODE.match(compact(texts.get((r, i), "")))),
+                "",
+            )
             values = [texts.get((r, i), "") for i in cols]
             if not any(v.strip() for v in values):
                 continue  # a side-by-side half with nothing printed
@@ -110,12 +116,12 @@ def _code(row: int, code_cols: list[int], split_cols: list[int], texts) -> str |
         pieces = [compact(texts.get((row, c), "")) for c in split_cols]
         code = ""
         for i, piece in enumerate(pieces):
-            if not piece:
+            if not _CODE.match(piece):
                 break
             # 款 and 项 are two digits; some PDFs print 02 as 2.
             code += piece if i == 0 else piece.zfill(2)
         return code or None
     for c in code_cols:
-        if text := compact(texts.get((row, c), "")):
+        if _CODE.match(text := compact(texts.get((row, c), ""))):
             return text
     return None

@@ -50,8 +50,9 @@ def compact(text: str) -> str:
 
 def join_cell_lines(text: str) -> str:
     """A cell's text as one line: wrapped lines joined without a separator (CJK wraps
-    mid-word), leading full-width indentation kept, trailing blanks dropped."""
-    lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
+    mid-word), leading full-width indentation kept (it prints the hierarchy), ASCII
+    blanks around the text dropped (padding, not print)."""
+    lines = [line.strip(" \t") for line in text.replace("\r", "").split("\n")]
     lines = [line for line in lines if line.strip()]
     if not lines:
         return ""
