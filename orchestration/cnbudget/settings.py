@@ -19,6 +19,7 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 WAREHOUSE_ENV = "CNBUDGET_WAREHOUSE"
 LANDING_ENV = "CNBUDGET_LANDING_DIR"
 CACHE_ENV = "CNBUDGET_CACHE_DIR"
+CAMELOT_ENGINE_ENV = "CNBUDGET_CAMELOT_ENGINE"
 
 
 def warehouse_path() -> Path:
@@ -33,6 +34,11 @@ def landing_dir() -> Path:
 def cache_dir() -> Path:
     """Extraction results, keyed by the PDF's content hash and the extractor version."""
     return Path(os.environ.get(CACHE_ENV, REPO_ROOT / ".cache" / "extractions")).resolve()
+
+
+def camelot_engine() -> str:
+    """camelot lattice's line detection: vector (default), combined or raster."""
+    return os.environ.get(CAMELOT_ENGINE_ENV, "vector")
 
 
 def export_environment(warehouse: Path | None = None) -> Path:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cnbudget import settings
 from cnbudget.extract.catalog import document_kind
 from cnbudget.extract.coverage import CoverageGap, check_coverage
 from cnbudget.extract.grid import Grid, read_grids
@@ -77,16 +78,17 @@ def document_id_for(sha256: str) -> str:
     return sha256[:16]
 
 
-def extract_document(path: Path, cache_dir: Path | None = None) -> ExtractedDocument:
+def extract_document(path: Path, cache_dir: Path | None = None, engine: str | None = None) -> ExtractedDocument:
     """Extract every budget table of one PDF; reuse a cached result of the same content."""
     path = Path(path)
+    engine = engine or settings.camelot_engine()
     sha = sha256_of(path)
-    cached = cache_dir / f"{sha}-v{EXTRACTOR_VERSION}.json" if cache_dir else None
+    cached = cache_dir / f"{sha}-v{EXTRACTOR_VERSION}-{engine}.json" if cache_dir else None
     if cached and cached.exists():
         document = ExtractedDocument.from_json(cached.read_text(encoding="utf-8"))
         document.source_file = str(path)
         return document
-    document = _extract(path, sha)
+    document = _extract(path, sha, engine)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(".tmp")
@@ -95,7 +97,7 @@ def extract_document(path: Path, cache_dir: Path | None = None) -> ExtractedDocu
     return document
 
 
-def _extract(path: Path, sha: str) -> ExtractedDocument:
+def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
     source = path.name
     if path.stat().st_size == 0:
         raise DocumentError(f"{source}: the file is empty")
@@ -110,7 +112,7 @@ def _extract(path: Path, sha: str) -> ExtractedDocument:
     # time until one has no ruled grid.
     first, last = start_pages[0], start_pages[-1]
     batch = [p.number for p in pages if first <= p.number <= last and not p.is_table_of_contents]
-    grids = read_grids(path, batch)
+    grids = read_grids(path, batch, engine)
     scanned = list(batch)
     tables: list[Table] = []
     open_table: Table | None = None
@@ -137,7 +139,7 @@ def _extract(path: Path, sha: str) -> ExtractedDocument:
     for page in pages[last:]:
         if open_table is None:
             break
-        page_grids = read_grids(path, [page.number])[page.number]
+        page_grids = read_grids(path, [page.number], engine)[page.number]
         scanned.append(page.number)
         if not page_grids or starts[page.number]:
             break

