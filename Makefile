@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: run test check ui seed-pdf clean
+.PHONY: run test check bench ui seed-pdf clean
 
 # The environment: a venv with cnbudget (editable) and its pinned dependencies,
 # and the dbt manifest the Dagster definitions are built from.
@@ -36,6 +36,10 @@ test: $(INSTALLED) $(CJK_FONT)
 
 check: $(INSTALLED)
 	$(BIN)/cnbudget check --warehouse warehouse.duckdb
+
+# Extraction speed and memory (figures for the notes; no timed tests).
+bench: $(INSTALLED)
+	$(BIN)/python -m tests.benchmarks.extraction
 
 # The Dagster UI on this project (the same local instance the CLI records runs in).
 ui: $(INSTALLED)
