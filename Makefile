@@ -27,9 +27,10 @@ $(CJK_FONT):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq fonts-wqy-microhei
 
-# Load every PDF in raw/ into warehouse.duckdb and print what was found.
+# Load every PDF in raw/ into warehouse.duckdb, print what was found, document the models.
 run: $(INSTALLED)
 	$(BIN)/cnbudget load raw --warehouse warehouse.duckdb
+	cd dbt_project && CNBUDGET_WAREHOUSE=$(CURDIR)/warehouse.duckdb ../$(BIN)/dbt docs generate --profiles-dir . --quiet
 
 test: $(INSTALLED) $(CJK_FONT)
 	$(BIN)/pytest

@@ -100,3 +100,15 @@ def corpus_warehouse(corpus_dir, tmp_path_factory) -> Path:
     assert not outcome.refused, [f.error for f in outcome.refused]
     assert outcome.transform_ok, outcome.transform_error
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def full_warehouse(corpus_dir, tmp_path_factory) -> Path:
+    """The seed rendering plus the corpus: departments side by side across years."""
+    from cnbudget.pipeline import load
+
+    warehouse = tmp_path_factory.mktemp("full") / "warehouse.duckdb"
+    outcome = load([REPO / "raw", corpus_dir], warehouse, quiet=True)
+    assert not outcome.refused, [f.error for f in outcome.refused]
+    assert outcome.transform_ok, outcome.transform_error
+    return warehouse

@@ -1,31 +1,27 @@
 -- Every number as printed, one row each, traceable to its page and cell.
 select
-    cells.document_id,
-    cells.table_id,
-    cells.table_kind,
-    cells.table_label,
-    cells.table_title,
-    cells.page,
-    cells.row_index,
-    cells.part,
-    rows.row_code,
-    rows.code_kind,
-    rows.code_level,
-    rows.row_label,
-    rows.indent_level,
-    coalesce(rows.is_total, false) as is_total,
-    cells.column_path,
-    cells.column_leaf,
-    cells.printed_text,
-    cells.printed_unit,
-    cells.amount_yuan,
-    cells.x0,
-    cells.y0,
-    cells.x1,
-    cells.y1
-from {{ ref('stg_budget__cells') }} as cells
-left join {{ ref('stg_budget__rows') }} as rows
-    on cells.table_id = rows.table_id
-    and cells.row_index = rows.row_index
-    and cells.part = rows.part
-where cells.amount_yuan is not null
+    figure_key,
+    document_id,
+    table_id,
+    table_kind,
+    table_label,
+    table_title,
+    page,
+    row_index,
+    part,
+    row_code,
+    code_kind,
+    code_level,
+    row_label,
+    indent_level,
+    is_total,
+    column_path,
+    column_leaf,
+    printed_text,
+    printed_unit,
+    amount_yuan,
+    x0,
+    y0,
+    x1,
+    y1
+from {{ ref('int_budget__figures') }}

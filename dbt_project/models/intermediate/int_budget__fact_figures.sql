@@ -1,0 +1,46 @@
+-- The printed numbers that are facts: a leaf row (int_budget__leaf_rows) in a leaf
+-- column, with the column's meaning (expenditure type, fund source, 三公 item) from
+-- the column_meanings seed: the first pattern, by priority, that matches the path.
+with figures as (
+    select * from {{ ref('int_budget__figures') }}
+),
+
+meanings as (
+    select
+        figures.table_id,
+        figures.row_index,
+        figures.col_index,
+        meanings.role,
+        meanings.expenditure_type_code,
+        meanings.fund_source_code,
+        meanings.is_carryover,
+        meanings.three_public_item_code
+    from figures
+    inner join {{ ref('column_meanings') }} as meanings
+        on figures.table_kind = meanings.table_kind
+        and regexp_matches(figures.column_path, meanings.path_pattern)
+    qualify row_number() over (
+        partition by figures.table_id, figures.row_index, figures.col_index order by meanings.priority
+    ) = 1
+)
+
+select
+    figures.*,
+    table_facts.fact,
+    table_facts.cut,
+    table_facts.fund_scope_code,
+    meanings.expenditure_type_code,
+    meanings.fund_source_code,
+    coalesce(meanings.is_carryover, false) as is_carryover,
+    meanings.three_public_item_code
+from figures
+inner join meanings using (table_id, row_index, col_index)
+inner join {{ ref('table_kind_facts') }} as table_facts on figures.table_kind = table_facts.table_kind
+left join {{ ref('int_budget__leaf_rows') }} as leaves
+    on figures.table_id = leaves.table_id
+    and figures.row_index = leaves.row_index
+    and figures.part = leaves.part
+where meanings.role = 'leaf'
+    and not figures.is_total
+    -- the one-row 三公 table has no codes: its single row is the fact row
+    and (leaves.table_id is not null or table_facts.fact = 'three_public')

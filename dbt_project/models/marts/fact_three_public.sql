@@ -1,0 +1,14 @@
+-- “三公”经费 by item (因公出国（境）费, 公务用车购置费, 公务用车运行费, 公务接待费) and
+-- 机关运行经费 where printed; amounts in yuan whatever the printed unit (usually 万元).
+select
+    figure_key,
+    document_id,
+    table_id,
+    three_public_item_code,
+    fiscal_year,
+    amount_yuan,
+    printed_text,
+    printed_unit,
+    page
+from {{ ref('int_budget__fact_figures') }}
+where fact = 'three_public'
