@@ -20,6 +20,7 @@ WAREHOUSE_ENV = "CNBUDGET_WAREHOUSE"
 LANDING_ENV = "CNBUDGET_LANDING_DIR"
 CACHE_ENV = "CNBUDGET_CACHE_DIR"
 CAMELOT_ENGINE_ENV = "CNBUDGET_CAMELOT_ENGINE"
+MAX_PAGES_ENV = "CNBUDGET_MAX_PAGES"
 
 
 def warehouse_path() -> Path:
@@ -39,6 +40,11 @@ def cache_dir() -> Path:
 def camelot_engine() -> str:
     """camelot lattice's line detection: vector (default), combined or raster."""
     return os.environ.get(CAMELOT_ENGINE_ENV, "vector")
+
+
+def max_pages() -> int:
+    """Longer PDFs are refused (a budget runs to tens of pages; a 1,000-page file is a mistake)."""
+    return int(os.environ.get(MAX_PAGES_ENV, "500"))
 
 
 def export_environment(warehouse: Path | None = None) -> Path:

@@ -13,8 +13,8 @@ from cnbudget import settings
 from cnbudget.extract.catalog import document_kind
 from cnbudget.extract.coverage import CoverageGap, check_coverage
 from cnbudget.extract.grid import Grid, read_grids
+from cnbudget.extract.errors import DocumentError
 from cnbudget.extract.pages import (
-    DocumentError,
     PageText,
     TableStart,
     check_unit,
@@ -99,13 +99,25 @@ def extract_document(path: Path, cache_dir: Path | None = None, engine: str | No
 
 def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
     source = path.name
-    if path.stat().st_size == 0:
-        raise DocumentError(f"{source}: the file is empty")
-    pages = read_pages(path)
+    _check_file(path)
+    pages = read_pages(path, max_pages=settings.max_pages())
+    if not any(p.text.strip() for p in pages):
+        raise DocumentError(
+            "no_text_layer",
+            f"{source}: none of its {len(pages)} pages has a text layer (a scanned document?): "
+            "it needs OCR, which cnbudget does not do",
+        )
     starts = {p.number: find_table_starts(p) for p in pages}
     start_pages = [n for n, s in starts.items() if s]
     if not start_pages:
-        raise DocumentError(f"{source}: no budget table title found on any of its {len(pages)} pages")
+        front = compact(" ".join(p.text for p in pages[:3]))
+        if "决算" in front:
+            raise DocumentError(
+                "final_accounts", f"{source}: this is a 决算 (final accounts) report, not a budget (预算)"
+            )
+        raise DocumentError(
+            "not_a_budget", f"{source}: no budget table title found on any of its {len(pages)} pages: not a budget?"
+        )
 
     # Camelot only where tables are: pages with a title, and the pages between two
     # titled pages (continuations). After the last title, pages are read one at a
@@ -167,6 +179,23 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
         coverage_tokens=coverage.tokens,
         coverage_gaps=coverage.gaps,
     )
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is not a PDF before any parser sees it, saying what it looks like."""
+    with path.open("rb") as f:
+        head = f.read(1024)
+    if not head:
+        raise DocumentError("empty_file", f"{path.name}: the file is empty")
+    if b"%PDF-" in head:
+        return
+    if head.startswith(b"PK"):
+        looks = "a ZIP-based Office file (.xlsx / .docx) renamed"
+    elif b"<html" in head.lower() or head.lstrip().startswith(b"<"):
+        looks = "an HTML or XML page"
+    else:
+        looks = "not a PDF (no %PDF header)"
+    raise DocumentError("not_pdf", f"{path.name}: this file is {looks}, not a PDF")
 
 
 def _document_title(pages: list[PageText]) -> str:

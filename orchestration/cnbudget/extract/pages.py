@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnbudget.extract.catalog import TableKind, classify_title, unit_multipliers
+from cnbudget.extract.errors import DocumentError
 from cnbudget.extract.text import compact, normalize
 
 # `单位：万元` prints the unit; `编制单位：…` / `预算单位：…` print a name. A value of
@@ -17,10 +18,6 @@ _DEPARTMENT_LINE = re.compile(
 )
 _TABLE_LABEL = re.compile(r"^表\s*(\d+(?:\s*-\s*\d+)?)$")
 _TOC_MARKERS = ("目录", "目 录")
-
-
-class DocumentError(Exception):
-    """A PDF that cannot be loaded, with the reason in words a user can act on."""
 
 
 @dataclass(frozen=True)
@@ -53,14 +50,26 @@ class TableStart:
     department_line: str
 
 
-def read_pages(pdf_path: Path) -> list[PageText]:
+def read_pages(pdf_path: Path, max_pages: int | None = None) -> list[PageText]:
+    """Every page's text; a PDF over `max_pages` is refused before its text is read."""
     import pypdfium2 as pdfium
 
     try:
         document = pdfium.PdfDocument(str(pdf_path))
     except pdfium.PdfiumError as error:
-        raise DocumentError(f"{pdf_path.name}: not a readable PDF ({error})") from error
+        if "password" in str(error).lower():
+            raise DocumentError(
+                "encrypted_pdf", f"{pdf_path.name}: the PDF is encrypted and needs a password to be read"
+            ) from error
+        raise DocumentError(
+            "corrupt_pdf", f"{pdf_path.name}: the PDF is truncated or corrupt and cannot be read ({error})"
+        ) from error
     try:
+        if max_pages is not None and len(document) > max_pages:
+            raise DocumentError(
+                "too_many_pages",
+                f"{pdf_path.name}: {len(document)} pages, over the limit of {max_pages} (CNBUDGET_MAX_PAGES)",
+            )
         pages = []
         for index in range(len(document)):
             textpage = document[index].get_textpage()
@@ -97,10 +106,13 @@ def find_table_starts(page: PageText) -> list[TableStart]:
 def check_unit(start: TableStart, source: str) -> str:
     """The printed unit, or a DocumentError naming the file, page and table."""
     if start.unit is None:
-        raise DocumentError(f"{source}: page {start.page}, {start.title}: no unit line (单位：…) found")
+        raise DocumentError(
+            "unit_missing", f"{source}: page {start.page}, {start.title}: no unit line (单位：…) found"
+        )
     if start.unit not in unit_multipliers():
         known = " / ".join(unit_multipliers())
         raise DocumentError(
+            "unit_unknown",
             f"{source}: page {start.page}, {start.title}: unknown unit {start.unit!r} (expected {known})"
         )
     return start.unit

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from cnbudget.extract.catalog import is_label_column
 from cnbudget.extract.grid import Grid, Region
 from cnbudget.extract.numbers import looks_like_amount
-from cnbudget.extract.pages import DocumentError, TableStart
+from cnbudget.extract.errors import DocumentError
+from cnbudget.extract.pages import TableStart
 from cnbudget.extract.text import compact
 
 _CODE = re.compile(r"^[0-9A-Z]{3,}$")
@@ -195,6 +196,7 @@ def _align_columns(table: Table, cells: list[Cell], source: str, page: int) -> l
             or last < first
         ):
             raise DocumentError(
+                "layout",
                 f"{source}: page {page}: a cell at x {cell.x0:.0f}–{cell.x1:.0f} does not line up "
                 f"with the columns of {table.title} (continued from page {table.pages[0]})"
             )

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from cnbudget import settings
 from cnbudget.extract.document import extract_document
-from cnbudget.extract.pages import DocumentError
+from cnbudget.extract.errors import DocumentError
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.warehouse import RAW_TABLES, write_document
 
@@ -54,7 +54,7 @@ def raw_budget_document(context: AssetExecutionContext, config: SourceFile, ware
     try:
         document = extract_document(path, settings.cache_dir())
         if document.document_id != document_id:
-            raise DocumentError(f"{path.name}: its content has id {document.document_id}, not {document_id}")
+            raise DocumentError("changed_file", f"{path.name}: its content has id {document.document_id}, not {document_id}")
         with warehouse.get_connection() as conn:
             counts = write_document(conn, document)
     except DocumentError as error:

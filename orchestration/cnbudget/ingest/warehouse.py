@@ -10,7 +10,7 @@ import pandas as pd
 from cnbudget.extract.catalog import is_label_column, unit_multipliers
 from cnbudget.extract.document import ExtractedDocument
 from cnbudget.extract.numbers import AmountParseError, parse_amount
-from cnbudget.extract.pages import DocumentError
+from cnbudget.extract.errors import DocumentError
 from cnbudget.extract.rows import column_part, logical_rows
 
 RAW_TABLES = ("documents", "tables", "columns", "rows", "cells", "coverage_gaps")
@@ -170,6 +170,7 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
                     number = parse_amount(cell.text)
                 except AmountParseError:
                     raise DocumentError(
+                        "number_unparsable",
                         f"{source}: page {cell.page}, {table.title}, row {cell.row + 1}, column "
                         f"{table.column_paths[cell.col]!r}: amount {cell.text!r} does not parse"
                     ) from None
