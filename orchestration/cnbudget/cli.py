@@ -99,37 +99,40 @@ def _print_load_summary(outcome, warehouse_path: Path) -> None:
 
 @main.command()
 @_warehouse_option
-def check(warehouse: Path | None) -> None:
-    """Validate every identity (Great Expectations) and print each result. Exit 1 on any failure."""
+@click.option(
+    "--not-applicable",
+    "list_not_applicable",
+    is_flag=True,
+    help="Also list each identity that could not be evaluated, with the reason.",
+)
+def check(warehouse: Path | None, list_not_applicable: bool) -> None:
+    """Prove the identities of expectations/identities.yml on every loaded document.
+
+    Great Expectations judges every instance. The report gives, per document, how many
+    passed, failed and were not applicable, then each failure with its table, page,
+    row, column and both sides. Only reads the warehouse; `cnbudget load` persists the
+    same verdicts in dq.identity_results. Exit 1 on any failure, 2 without a warehouse.
+    """
     import duckdb
 
     from cnbudget.quality.catalogue import load_catalogue
-    from cnbudget.quality.validate import validate_all
+    from cnbudget.quality.report import format_report
+    from cnbudget.quality.validate import validate_warehouse
 
     warehouse_path = settings.export_environment(warehouse)
     if not warehouse_path.exists():
         click.echo(f"No warehouse at {warehouse_path}: run `cnbudget load` first.", err=True)
         sys.exit(2)
     with duckdb.connect(str(warehouse_path), read_only=True) as conn:
-        outcomes = validate_all(conn, load_catalogue())
-    any_failed = False
-    for outcome in outcomes:
-        identity = outcome.identity
-        failures = outcome.failures
-        any_failed |= not outcome.gx_success
-        status = "PASS" if outcome.gx_success else "FAIL"
-        click.echo(
-            f"{status} {identity.id}: {outcome.evaluated} evaluated, {len(failures)} failed, "
-            f"{len(outcome.not_applicable)} documents not applicable — {identity.description_zh}"
-        )
-        for r in failures.itertuples():
-            click.echo(
-                f"    {r.document_id} {r.table_label or r.table_title} p{r.page} row "
-                f"{(r.row_code or '') + ' ' + (r.row_label or '')}: printed {r.actual_cents / 100:.2f} yuan, "
-                f"parts sum to {r.expected_cents / 100:.2f} (difference {r.difference_cents / 100:.2f}, "
-                f"tolerance {r.tolerance_cents / 100:.2f})"
-            )
-    sys.exit(1 if any_failed else 0)
+        built = conn.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'published_figures'"
+        ).fetchone()[0]
+        if not built:
+            click.echo(f"{warehouse_path} has no marts.published_figures: run `cnbudget load` first.", err=True)
+            sys.exit(2)
+        validation = validate_warehouse(conn, load_catalogue())
+    click.echo(format_report(validation, list_not_applicable))
+    sys.exit(1 if len(validation.failures) else 0)
 
 
 if __name__ == "__main__":

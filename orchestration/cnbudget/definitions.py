@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 from cnbudget import settings
 from cnbudget.ingest.assets import raw_budget_document
 from cnbudget.ingest.sensors import landing_folder_sensor
-from cnbudget.quality.checks import identity_checks
+from cnbudget.quality.checks import identity_checks, identity_results
 from cnbudget.transform.assets import budget_dbt_models
 from cnbudget.transform.project import dbt_project
 
@@ -21,7 +21,7 @@ def build_resources() -> dict:
 
 
 defs = Definitions(
-    assets=[raw_budget_document, budget_dbt_models],
+    assets=[raw_budget_document, budget_dbt_models, identity_results],
     asset_checks=[identity_checks],
     sensors=[landing_folder_sensor],
     resources=build_resources(),

@@ -1,7 +1,8 @@
 """Driving the Dagster assets from Python: the one code path behind the CLI and tests.
 
 A load registers each PDF as a partition (its content hash), materializes the raw
-assets for it, then builds the dbt models, whose asset checks validate the identities.
+assets for it, then builds the dbt models, then dq/identity_results, whose asset checks
+report the identities.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def load(
     and dbt's console output out of the way (it stays in the Dagster instance)."""
     from cnbudget.definitions import build_resources
     from cnbudget.ingest.assets import budget_documents, raw_budget_document
-    from cnbudget.quality.checks import identity_checks
+    from cnbudget.quality.checks import PUBLISHED_FIGURES, identity_checks, identity_results
     from cnbudget.transform.assets import budget_dbt_models
 
     settings.export_environment(warehouse)
@@ -110,7 +111,7 @@ def load(
         # dbt's own progress lines go to stdout; quiet keeps them out of the CLI's report.
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
             result = materialize(
-                [raw_budget_document, budget_dbt_models, identity_checks],
+                [raw_budget_document, budget_dbt_models],
                 selection=AssetSelection.assets(budget_dbt_models),
                 resources=resources,
                 instance=instance,
@@ -120,4 +121,19 @@ def load(
         outcome.transform_ok = result.success
         outcome.transform_error = "" if result.success else _failure_message(result)
         outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+        # The identities, in a run of their own: a failing dbt test fails the dbt step,
+        # and an inconsistent publication is exactly what the identities must report.
+        if any(e.asset_key == PUBLISHED_FIGURES for e in result.get_asset_materialization_events()):
+            identities = materialize(
+                [budget_dbt_models, identity_results, identity_checks],
+                selection=AssetSelection.assets(identity_results) | AssetSelection.checks(identity_checks),
+                resources=resources,
+                instance=instance,
+                raise_on_error=False,
+                run_config=_QUIET_LOGS if quiet else None,
+            )
+            outcome.check_results |= {e.check_name: e.passed for e in identities.get_asset_check_evaluations()}
+            if not identities.success:
+                outcome.transform_ok = False
+                outcome.transform_error = outcome.transform_error or _failure_message(identities)
     return outcome

@@ -1,9 +1,17 @@
-"""The identity catalogue in expectations/identities.yml."""
+"""The identity catalogue (expectations/identities.yml), read into typed objects.
+
+The YAML is the single place where identities are defined; this module only checks
+that it says something the evaluator understands, and refuses it with the entry's id
+and the offending field otherwise.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import re
+from dataclasses import dataclass, field
 from decimal import Decimal
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import yaml
@@ -12,6 +20,84 @@ from cnbudget import settings
 
 CATALOGUE_FILE = settings.EXPECTATIONS_DIR / "identities.yml"
 
+KINDS = ("row", "hierarchy", "total_row", "summary_lines", "match")
+SEVERITIES = ("ERROR", "WARN")
+COMPARISONS = ("equal", "at_least")
+TOLERANCES = ("per_printed_addend", "coarser_unit")
+FAMILIES = ("seed", "corpus")
+SUMMARY_RELATIONS = ("sub_lines", "current_year_total", "grand_total")
+LINE_ROLES = ("grand_total", "current_year_total", "items")
+ROW_KEYS = ("code", "name", "none")
+# Dagster check names allow only these characters, and each identity is one check.
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class CatalogueError(ValueError):
+    """The catalogue says something the evaluator does not understand."""
+
+
+@dataclass(frozen=True)
+class ColumnSelector:
+    """Header path globs, alternatives in order (see the catalogue's vocabulary)."""
+
+    alternatives: tuple[str, ...]
+
+    def matches(self, pattern: str, path: str) -> bool:
+        parts = path.split("/")
+        return any(fnmatchcase("/".join(parts[i:]), pattern) for i in range(len(parts)))
+
+    def __str__(self) -> str:
+        return " | ".join(self.alternatives)
+
+
+@dataclass(frozen=True)
+class RowSelector:
+    total: bool = False
+    level: str | None = None
+    coded: bool = False
+    code: str | None = None
+    only_row: bool = False
+    part: str | None = None  # regex on the side-by-side half's header
+    line: str | None = None  # a summary line role
+    label: str | None = None  # regex on the printed name
+
+    def __str__(self) -> str:
+        if self.code is not None:
+            return self.code
+        if self.total:
+            return "合计"
+        shown = {k: v for k, v in self.__dict__.items() if v not in (None, False)}
+        return ", ".join(f"{k}={v}" for k, v in shown.items())
+
+
+@dataclass(frozen=True)
+class Side:
+    rows: RowSelector
+    column: ColumnSelector
+    key: str  # code | name | none
+
+
+@dataclass(frozen=True)
+class Pair:
+    left: Side
+    right: Side
+
+
+@dataclass(frozen=True)
+class ZeroCondition:
+    table: str
+    required: bool
+    rows: RowSelector
+    columns: ColumnSelector  # every matching column, not alternatives
+
+
+@dataclass(frozen=True)
+class Precondition:
+    name: str
+    description_zh: str
+    description_en: str
+    zero: tuple[ZeroCondition, ...]
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -19,34 +105,216 @@ class Identity:
     kind: str
     description_zh: str
     description_en: str
-    table_kind: str
-    total_column: str
-    addend_columns: tuple[str, ...]
     severity: str
     families: tuple[str, ...]
+    tolerance: str
+    comparison: str = "equal"
+    tables: tuple[str, ...] = ()  # row, hierarchy, total_row, summary_lines
+    # row
+    total: ColumnSelector | None = None
+    addends: tuple[ColumnSelector, ...] = ()
+    optional_addends: tuple[ColumnSelector, ...] = ()
+    # hierarchy
+    code_kind: str | None = None
+    parent_level: str | None = None
+    child_level: str | None = None
+    grouping: str | None = None
+    # summary_lines
+    relation: str | None = None
+    # match
+    table_pairs: tuple[tuple[str, str], ...] = ()
+    pairs: tuple[Pair, ...] = ()
+    missing: str = "zero"
+    precondition: str | None = None
+
+
+@dataclass(frozen=True)
+class SummaryLineGrammar:
+    parts: dict[str, re.Pattern]
+    top_numbering: re.Pattern
+    sub_numbering: re.Pattern
+    grand_total: re.Pattern
+    current_year_total: re.Pattern
+    carry_over: re.Pattern
 
 
 @dataclass(frozen=True)
 class Catalogue:
     identities: tuple[Identity, ...]
-    tolerance_per_addend: dict[str, Decimal]  # printed unit -> tolerance in that unit
+    half_unit: dict[str, Decimal]  # printed unit -> half a unit of its last printed digit
+    total_rows_is_total: bool
+    total_rows_unlabeled_leading: bool
+    code_levels: dict[str, tuple[str, ...]]
+    summary_lines: SummaryLineGrammar
+    preconditions: dict[str, Precondition]
+    sha256: str = field(default="")  # of the YAML text: results name the catalogue they came from
+
+    def identity(self, identity_id: str) -> Identity:
+        return next(i for i in self.identities if i.id == identity_id)
+
+
+def _columns(value, where: str) -> ColumnSelector:
+    alternatives = [value] if isinstance(value, str) else value
+    if not alternatives or not all(isinstance(a, str) and a for a in alternatives):
+        raise CatalogueError(f"{where}: a column is a header glob or a list of them, got {value!r}")
+    return ColumnSelector(tuple(alternatives))
+
+
+def _rows(value, where: str) -> RowSelector:
+    if not isinstance(value, dict) or not value:
+        raise CatalogueError(f"{where}: rows must be a mapping, got {value!r}")
+    unknown = set(value) - set(RowSelector.__dataclass_fields__)
+    if unknown:
+        raise CatalogueError(f"{where}: unknown row selector(s) {sorted(unknown)}")
+    if value.get("line") is not None and value["line"] not in LINE_ROLES:
+        raise CatalogueError(f"{where}: line must be one of {LINE_ROLES}, got {value['line']!r}")
+    for regex in ("part", "label"):
+        if value.get(regex) is not None:
+            re.compile(value[regex])
+    return RowSelector(**{k: (str(v) if k == "code" else v) for k, v in value.items()})
+
+
+def _side(value, where: str) -> Side:
+    rows = _rows(value.get("rows"), where)
+    key = value.get("key", "none")
+    if key not in ROW_KEYS:
+        raise CatalogueError(f"{where}: key must be one of {ROW_KEYS}, got {key!r}")
+    return Side(rows, _columns(value.get("column"), where), key)
+
+
+def _require(entry: dict, name: str, where: str, allowed=None):
+    if name not in entry:
+        raise CatalogueError(f"{where}: missing {name}")
+    value = entry[name]
+    if allowed is not None and value not in allowed:
+        raise CatalogueError(f"{where}: {name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+_COMMON = {"id", "kind", "description_zh", "description_en", "severity", "families", "tolerance", "comparison"}
+_FIELDS_BY_KIND = {
+    "row": {"tables", "total", "addends", "optional_addends"},
+    "hierarchy": {"tables", "code_kind", "parent_level", "child_level", "grouping"},
+    "total_row": {"tables"},
+    "summary_lines": {"tables", "relation"},
+    "match": {"tables", "pairs", "missing", "precondition"},
+}
+
+
+def _identity(entry: dict, preconditions: dict, code_levels: dict) -> Identity:
+    where = f"identity {entry.get('id', '?')}"
+    identity_id = _require(entry, "id", where)
+    if not _ID.match(str(identity_id)):
+        raise CatalogueError(f"{where}: an id is lower snake_case (it names a Dagster check)")
+    kind = _require(entry, "kind", where, KINDS)
+    unknown = set(entry) - _COMMON - _FIELDS_BY_KIND[kind]
+    if unknown:
+        raise CatalogueError(f"{where}: fields {sorted(unknown)} mean nothing to a {kind} identity")
+    families = tuple(_require(entry, "families", where))
+    if not families or set(families) - set(FAMILIES):
+        raise CatalogueError(f"{where}: families must be a non-empty subset of {FAMILIES}")
+    common = dict(
+        id=identity_id,
+        kind=kind,
+        description_zh=_require(entry, "description_zh", where),
+        description_en=_require(entry, "description_en", where),
+        severity=_require(entry, "severity", where, SEVERITIES),
+        families=families,
+        tolerance=_require(entry, "tolerance", where, TOLERANCES),
+        comparison=entry.get("comparison", "equal"),
+    )
+    if common["comparison"] not in COMPARISONS:
+        raise CatalogueError(f"{where}: comparison must be one of {COMPARISONS}")
+    tables = _require(entry, "tables", where)
+    if kind == "match":
+        if not all(isinstance(p, list) and len(p) == 2 for p in tables):
+            raise CatalogueError(f"{where}: a match relates pairs of table kinds: [[left, right], …]")
+        pairs = tuple(
+            Pair(_side(p.get("left", {}), f"{where} pair {n} left"), _side(p.get("right", {}), f"{where} pair {n} right"))
+            for n, p in enumerate(_require(entry, "pairs", where), 1)
+        )
+        precondition = entry.get("precondition")
+        if precondition is not None and precondition not in preconditions:
+            raise CatalogueError(f"{where}: unknown precondition {precondition!r}")
+        missing = entry.get("missing", "zero")
+        if missing not in ("zero", "not_applicable"):
+            raise CatalogueError(f"{where}: missing must be zero or not_applicable, got {missing!r}")
+        return Identity(
+            **common,
+            table_pairs=tuple((str(a), str(b)) for a, b in tables),
+            pairs=pairs,
+            missing=missing,
+            precondition=precondition,
+        )
+    common["tables"] = tuple(tables)
+    if kind == "row":
+        return Identity(
+            **common,
+            total=_columns(_require(entry, "total", where), where),
+            addends=tuple(_columns(a, where) for a in _require(entry, "addends", where)),
+            optional_addends=tuple(_columns(a, where) for a in entry.get("optional_addends", [])),
+        )
+    if kind == "hierarchy":
+        code_kind = _require(entry, "code_kind", where, tuple(code_levels))
+        levels = code_levels[code_kind]
+        parent = _require(entry, "parent_level", where, levels)
+        child = _require(entry, "child_level", where, levels)
+        if levels.index(child) != levels.index(parent) + 1:
+            raise CatalogueError(f"{where}: {child} is not the level right below {parent}")
+        return Identity(
+            **common,
+            code_kind=code_kind,
+            parent_level=parent,
+            child_level=child,
+            grouping=_require(entry, "grouping", where, ("code_prefix", "row_order")),
+        )
+    if kind == "summary_lines":
+        return Identity(**common, relation=_require(entry, "relation", where, SUMMARY_RELATIONS))
+    return Identity(**common)
 
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    identities = tuple(
-        Identity(
-            id=i["id"],
-            kind=i["kind"],
-            description_zh=i["description_zh"],
-            description_en=i["description_en"],
-            table_kind=i["table_kind"],
-            total_column=i["total_column"],
-            addend_columns=tuple(i["addend_columns"]),
-            severity=i.get("severity", "ERROR"),
-            families=tuple(i.get("families", [])),
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    code_levels = {kind: tuple(levels) for kind, levels in data["code_levels"].items()}
+    preconditions = {
+        name: Precondition(
+            name=name,
+            description_zh=spec["description_zh"],
+            description_en=spec["description_en"],
+            zero=tuple(
+                ZeroCondition(
+                    table=z["table"],
+                    required=bool(z.get("required", False)),
+                    rows=_rows(z["rows"], f"precondition {name}"),
+                    columns=_columns(z["columns"], f"precondition {name}"),
+                )
+                for z in spec["zero"]
+            ),
         )
-        for i in data["identities"]
+        for name, spec in data.get("preconditions", {}).items()
+    }
+    identities = tuple(_identity(entry, preconditions, code_levels) for entry in data["identities"])
+    seen = set()
+    for identity in identities:
+        if identity.id in seen:
+            raise CatalogueError(f"identity {identity.id} is defined twice")
+        seen.add(identity.id)
+    grammar = data["summary_lines"]
+    return Catalogue(
+        identities=identities,
+        half_unit={unit: Decimal(str(v)) for unit, v in data["half_unit"].items()},
+        total_rows_is_total=bool(data["total_rows"]["is_total"]),
+        total_rows_unlabeled_leading=bool(data["total_rows"]["unlabeled_leading_row"]),
+        code_levels=code_levels,
+        summary_lines=SummaryLineGrammar(
+            parts={name: re.compile(p) for name, p in grammar["parts"].items()},
+            top_numbering=re.compile(grammar["top_numbering"]),
+            sub_numbering=re.compile(grammar["sub_numbering"]),
+            grand_total=re.compile(grammar["grand_total"]),
+            current_year_total=re.compile(grammar["current_year_total"]),
+            carry_over=re.compile(grammar["carry_over"]),
+        ),
+        preconditions=preconditions,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
-    tolerance = {unit: Decimal(str(v)) for unit, v in data["tolerance_per_addend"].items()}
-    return Catalogue(identities, tolerance)

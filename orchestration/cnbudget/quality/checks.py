@@ -1,50 +1,140 @@
-"""Identity validations as Dagster asset checks on marts.published_figures."""
+"""The identities in Dagster: the dq/identity_results asset and one asset check per
+identity on marts/published_figures.
 
+The asset is the only writer: it validates every identity (Great Expectations) and
+replaces dq.identity_results in one transaction. The checks run after it (it is their
+additional dependency) and only read, through read-only connections, so they never
+contend for DuckDB's single writer lock. A check whose results do not describe the
+warehouse as it is now (published_figures rebuilt without the asset) fails as stale
+rather than report old verdicts.
+"""
+
+from __future__ import annotations
 
 import duckdb
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue, multi_asset_check
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset_check,
+)
 from dagster_duckdb import DuckDBResource
 
-from cnbudget.quality.catalogue import load_catalogue
-from cnbudget.quality.validate import IdentityOutcome, validate_all
+from cnbudget.quality.catalogue import Identity, load_catalogue
+from cnbudget.quality.results import read_results, stale_reason, write_results
+from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, validate_warehouse
 from cnbudget.transform.assets import model_key
 
 PUBLISHED_FIGURES = model_key("marts", "published_figures")
+IDENTITY_RESULTS = AssetKey(["dq", "identity_results"])
 CATALOGUE = load_catalogue()
+_LISTED = 50  # failures shown in a check's metadata; dq.identity_results has them all
 
 
-def _result(outcome: IdentityOutcome) -> AssetCheckResult:
-    failures = outcome.failures
-    listing = "\n".join(
-        f"| {r.table_label or r.table_title} | {r.row_code or ''} {r.row_label or ''} | {r.page} | "
-        f"{r.actual_cents / 100:.2f} | {r.expected_cents / 100:.2f} |"
-        for r in failures.head(50).itertuples()
+@asset(
+    key=IDENTITY_RESULTS,
+    deps=[PUBLISHED_FIGURES],
+    group_name="dq",
+    description=(
+        "Every instance of every identity in expectations/identities.yml, judged by Great Expectations: "
+        "passed, failed (with both sides, page and cell boxes) or not applicable (with the reason)."
+    ),
+)
+def identity_results(warehouse: DuckDBResource) -> MaterializeResult:
+    # The catalogue the checks were defined from, so that results and checks agree.
+    with warehouse.get_connection() as conn:
+        validation = validate_warehouse(conn, CATALOGUE)
+        write_results(conn, validation)
+    counts = validation.counts_by_document()
+    by_document = "\n".join(
+        f"| {d.department} {d.fiscal_year} {d.kind} | {d.document_id} | {counts.at[d.document_id, 'evaluated']} | "
+        f"{counts.at[d.document_id, PASSED]} | {counts.at[d.document_id, FAILED]} | "
+        f"{counts.at[d.document_id, NOT_APPLICABLE]} |"
+        for d in validation.documents
     )
-    return AssetCheckResult(
-        check_name=outcome.identity.id,
-        asset_key=PUBLISHED_FIGURES,
-        passed=outcome.gx_success,
-        severity=AssetCheckSeverity[outcome.identity.severity],
-        description=outcome.identity.description_en,
+    return MaterializeResult(
         metadata={
-            "evaluated": outcome.evaluated,
-            "failed": len(failures),
-            "not_applicable_documents": len(outcome.not_applicable),
-            "failures": MetadataValue.md(
-                "| table | row | page | printed total (yuan) | sum of parts (yuan) |\n|---|---|---|---|---|\n" + listing
+            "documents": len(validation.documents),
+            "evaluated": int(counts["evaluated"].sum()),
+            "failed": int(counts[FAILED].sum()),
+            "not_applicable": int(counts[NOT_APPLICABLE].sum()),
+            "by_document": MetadataValue.md(
+                "| document | id | evaluated | passed | failed | not applicable |\n|---|---|---|---|---|---|\n"
+                + by_document
             ),
+        }
+    )
+
+
+def _amount(yuan) -> str:
+    return "" if pd.isna(yuan) else f"{yuan:,.2f}"
+
+
+def _check_result(identity: Identity, results: pd.DataFrame) -> AssetCheckResult:
+    rows = results[results.identity_id == identity.id]
+    failures = rows[rows.status == FAILED]
+    passed = int((rows.status == PASSED).sum())
+    not_applicable = rows[rows.status == NOT_APPLICABLE]
+    # Dagster checks are pass/fail: an identity evaluated nowhere does not fail, and says so.
+    status = FAILED if len(failures) else PASSED if passed else NOT_APPLICABLE
+    listing = "\n".join(
+        f"| {r.document_id} | {r.table_name} | {r.row_name} | {r.column_path} | {r.page} | "
+        f"{_amount(r.actual_yuan)} | {r.comparison} | {_amount(r.expected_yuan)} | {_amount(r.tolerance_yuan)} |"
+        for r in failures.head(_LISTED).itertuples()
+    )
+    reasons = "\n".join(f"- {reason}" for reason in not_applicable.reason.drop_duplicates().head(_LISTED))
+    return AssetCheckResult(
+        check_name=identity.id,
+        asset_key=PUBLISHED_FIGURES,
+        passed=not len(failures),
+        severity=AssetCheckSeverity[identity.severity],
+        description=(
+            identity.description_zh if status != NOT_APPLICABLE else f"Not applicable anywhere: {identity.description_en}"
+        ),
+        metadata={
+            "status": status,
+            "evaluated": passed + len(failures),
+            "failed": len(failures),
+            "not_applicable": len(not_applicable),
+            "documents_evaluated": int(rows[rows.status != NOT_APPLICABLE].document_id.nunique()),
+            "failures": MetadataValue.md(
+                "| document | table | row | column | page | printed (yuan) | | expected (yuan) | tolerance |\n"
+                "|---|---|---|---|---|---|---|---|---|\n" + listing
+            ),
+            "not_applicable_reasons": MetadataValue.md(reasons),
         },
     )
 
 
 @multi_asset_check(
     specs=[
-        AssetCheckSpec(identity.id, asset=PUBLISHED_FIGURES, description=identity.description_zh)
+        AssetCheckSpec(
+            identity.id,
+            asset=PUBLISHED_FIGURES,
+            additional_deps=[IDENTITY_RESULTS],
+            description=f"{identity.description_zh} — {identity.description_en}",
+        )
         for identity in CATALOGUE.identities
     ],
 )
 def identity_checks(warehouse: DuckDBResource):
-    # Checks only read: a read-only connection never contends for DuckDB's writer lock.
     with duckdb.connect(warehouse.database, read_only=True) as conn:
-        for outcome in validate_all(conn, CATALOGUE):
-            yield _result(outcome)
+        stale = stale_reason(conn, CATALOGUE)
+        results = None if stale else read_results(conn)
+    for identity in CATALOGUE.identities:
+        if stale:
+            yield AssetCheckResult(
+                check_name=identity.id,
+                asset_key=PUBLISHED_FIGURES,
+                passed=False,
+                severity=AssetCheckSeverity.WARN,
+                description=f"No current verdict: {stale}; materialize dq/identity_results.",
+                metadata={"status": "stale"},
+            )
+        else:
+            yield _check_result(identity, results)

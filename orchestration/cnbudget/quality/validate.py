@@ -1,130 +1,158 @@
-"""Evaluating identities on the warehouse and judging them with Great Expectations.
+"""Judging every identity instance with Great Expectations.
 
-DuckDB computes both sides of every identity instance (one per table row) from
-marts.published_figures, in integer cents so nothing is rounded through floats;
-GX Core validates the resulting DataFrame (pandas datasource: GX's SQL path on
-duckdb-engine fails, see DEVELOPERS.md) and its unexpected rows are the failures.
+evaluate.py lays out both sides of every instance from the warehouse; here they
+become one DataFrame (GX on DuckDB through SQLAlchemy is broken, so GX reads pandas,
+read through DuckDB) and one expectation suite with an expectation per catalogue
+identity: `excess_cents ≤ 0` on that identity's rows, excess being how far an instance
+lies outside its tolerance. GX's unexpected rows are the failures. Instances that
+cannot be evaluated are kept beside them as not applicable, with the reason.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
-from cnbudget.extract.catalog import unit_multipliers
-from cnbudget.quality.catalogue import Catalogue, Identity
+from cnbudget.quality.catalogue import Catalogue
+from cnbudget.quality.evaluate import Evaluation, NotApplicable, evaluate_document
+from cnbudget.quality.printed import PrintedDocument, read_documents
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-_ROW_IDENTITY_SQL = """
-with figures as (
-    select * from marts.published_figures where table_kind = $table_kind
-),
-rows as (
-    select
-        document_id,
-        table_id,
-        any_value(table_label) as table_label,
-        any_value(table_title) as table_title,
-        row_index,
-        any_value(row_code) as row_code,
-        any_value(row_label) as row_label,
-        min(page) as page,
-        any_value(printed_unit) as printed_unit,
-        sum(amount_yuan) filter (where column_leaf = $total) as total_yuan,
-        count(*) filter (where column_leaf = $total) as totals_printed,
-        sum(amount_yuan) filter (where list_contains($addends, column_leaf)) as addends_yuan,
-        count(*) filter (where list_contains($addends, column_leaf)) as addends_printed
-    from figures
-    group by document_id, table_id, row_index
-)
-select
-    document_id, table_id, table_label, table_title, row_index, row_code, row_label, page, printed_unit,
-    cast(round(coalesce(total_yuan, 0) * 100) as bigint) as actual_cents,
-    cast(round(coalesce(addends_yuan, 0) * 100) as bigint) as expected_cents,
-    addends_printed
-from rows
-where totals_printed + addends_printed > 0
-order by document_id, table_id, row_index
-"""
+PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not_applicable"
+
+# One row per identity instance or not-applicable record: what dq.identity_results holds
+# (amounts here in integer cents; the table stores them as DECIMAL yuan).
+RESULT_COLUMNS = [
+    "document_id", "identity_id", "identity_kind", "severity", "status", "table_id", "table_name",
+    "printed_unit", "row_name", "column_path", "page", "comparison", "actual_cents",
+    "expected_cents", "difference_cents", "tolerance_cents", "excess_cents", "expected_source", "reason",
+    "x0", "y0", "x1", "y1", "cells",
+]  # fmt: skip
 
 
 @dataclass
-class IdentityOutcome:
-    identity: Identity
-    evaluations: pd.DataFrame  # one row per identity instance, with a `passed` column
-    gx_success: bool
-    not_applicable: list[str] = field(default_factory=list)  # documents where it could not be evaluated
+class IdentityValidation:
+    """Every instance's verdict, and the documents they were evaluated on."""
+
+    results: pd.DataFrame  # RESULT_COLUMNS
+    documents: list[PrintedDocument]
+    catalogue: Catalogue
+    gx_result: object | None  # GX's ExpectationSuiteValidationResult; None when nothing was evaluated
 
     @property
     def failures(self) -> pd.DataFrame:
-        return self.evaluations[~self.evaluations["passed"]]
+        return self.results[self.results.status == FAILED]
 
-    @property
-    def evaluated(self) -> int:
-        return len(self.evaluations)
+    def of_identity(self, identity_id: str) -> pd.DataFrame:
+        return self.results[self.results.identity_id == identity_id]
 
-
-def _tolerance_cents(catalogue: Catalogue, unit: str, addends: int) -> int:
-    per_addend_yuan = catalogue.tolerance_per_addend[unit] * unit_multipliers()[unit]
-    return int(per_addend_yuan * 100 * Decimal(max(addends, 1)))
-
-
-def evaluate_row_identity(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue, identity: Identity) -> pd.DataFrame:
-    frame = conn.execute(
-        _ROW_IDENTITY_SQL,
-        {"table_kind": identity.table_kind, "total": identity.total_column, "addends": list(identity.addend_columns)},
-    ).df()
-    frame["identity_id"] = identity.id
-    frame["tolerance_cents"] = [
-        _tolerance_cents(catalogue, unit, n) for unit, n in zip(frame["printed_unit"], frame["addends_printed"])
-    ]
-    frame["difference_cents"] = frame["actual_cents"] - frame["expected_cents"]
-    # What the expectation judges: how far a row is outside its tolerance (<= 0 passes).
-    frame["excess_cents"] = frame["difference_cents"].abs() - frame["tolerance_cents"]
-    return frame.reset_index(drop=True)
+    def counts_by_document(self) -> pd.DataFrame:
+        """passed / failed / not_applicable per document (zeros included)."""
+        counts = pd.DataFrame(0, index=[d.document_id for d in self.documents], columns=[PASSED, FAILED, NOT_APPLICABLE])
+        for (document_id, status), n in self.results.groupby(["document_id", "status"]).size().items():
+            counts.at[document_id, status] = n
+        counts["evaluated"] = counts[PASSED] + counts[FAILED]
+        return counts
 
 
-def _gx_validate(frame: pd.DataFrame, name: str) -> tuple[bool, set[int]]:
-    """Validate `excess_cents <= 0` with GX Core; returns success and the failing row indices."""
+def _row(result: Evaluation | NotApplicable) -> dict:
+    identity = result.identity
+    table = result.table
+    common = {
+        "document_id": result.document_id,
+        "identity_id": identity.id,
+        "identity_kind": identity.kind,
+        "severity": identity.severity,
+        "table_id": table.table_id if table else None,
+        "table_name": table.name if table else None,
+        "printed_unit": table.unit if table else None,
+    }
+    if isinstance(result, NotApplicable):
+        return {**common, "status": NOT_APPLICABLE, "reason": result.reason, "cells": []}
+    actual_cell = next((c for c in result.cells if c.role == "actual"), None)
+    return {
+        **common,
+        "status": None,  # Great Expectations decides
+        "row_name": result.row_name,
+        "column_path": result.column_path,
+        "page": result.page,
+        "comparison": "≥" if identity.comparison == "at_least" else "=",
+        "actual_cents": result.actual_cents,
+        "expected_cents": result.expected_cents,
+        "difference_cents": result.difference_cents,
+        "tolerance_cents": result.tolerance_cents,
+        "excess_cents": result.excess_cents,
+        "expected_source": result.expected_source,
+        **({k: getattr(actual_cell, k) for k in ("x0", "y0", "x1", "y1")} if actual_cell else {}),
+        "cells": [c.__dict__ for c in result.cells],
+    }
+
+
+def judge_with_gx(instances: pd.DataFrame, catalogue: Catalogue):
+    """Validate the suite (one expectation per identity) on the instances
+    (identity_id, excess_cents); returns GX's ExpectationSuiteValidationResult."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.expectations.metadata_types import FailureSeverity
+    from great_expectations.expectations.row_conditions import Column
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (
-        context.data_sources.add_pandas(f"{name}_source")
-        .add_dataframe_asset(name)
-        .add_batch_definition_whole_dataframe("all_rows")
-        .get_batch(batch_parameters={"dataframe": frame})
+        context.data_sources.add_pandas("identity_instances")
+        .add_dataframe_asset("instances")
+        .add_batch_definition_whole_dataframe("all")
+        .get_batch(batch_parameters={"dataframe": instances})
     )
-    expectation = gxe.ExpectColumnValuesToBeBetween(column="excess_cents", max_value=0)
-    result = batch.validate(expectation, result_format="COMPLETE")
-    return bool(result.success), set(result.result.get("unexpected_index_list") or [])
+    suite = gx.ExpectationSuite(name="identities")
+    for identity in catalogue.identities:
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="excess_cents",
+                max_value=0,
+                row_condition=Column("identity_id") == identity.id,
+                severity=FailureSeverity.CRITICAL if identity.severity == "ERROR" else FailureSeverity.WARNING,
+                meta={"identity_id": identity.id},
+                description=identity.description_en,
+            )
+        )
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    for expectation in result.results:
+        if expectation.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"Great Expectations could not validate {expectation.expectation_config.meta}: "
+                f"{expectation.exception_info.get('exception_message')}"
+            )
+    return result
 
 
-def validate_identity(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue, identity: Identity) -> IdentityOutcome:
-    frame = evaluate_row_identity(conn, catalogue, identity)
-    documents_with_table = {
-        r[0]
-        for r in conn.execute(
-            "select distinct document_id from raw.tables where kind = ? and not is_empty", [identity.table_kind]
-        ).fetchall()
-    }
-    all_documents = {r[0] for r in conn.execute("select document_id from raw.documents").fetchall()}
-    not_applicable = sorted(all_documents - documents_with_table)
-    if frame.empty:
-        frame["passed"] = pd.Series(dtype=bool)
-        return IdentityOutcome(identity, frame, True, not_applicable)
-    success, failing = _gx_validate(frame, identity.id)
-    frame["passed"] = [i not in failing for i in range(len(frame))]
-    return IdentityOutcome(identity, frame, success, not_applicable)
+def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -> IdentityValidation:
+    rows = [_row(r) for document in documents for r in evaluate_document(document, catalogue)]
+    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    for column in ("actual_cents", "expected_cents", "difference_cents", "tolerance_cents", "excess_cents", "page"):
+        frame[column] = frame[column].astype("Int64")
+    evaluated = frame.index[frame.status.isna()]
+    gx_result = None
+    if len(evaluated):
+        instances = pd.DataFrame(
+            {
+                "identity_id": frame.loc[evaluated, "identity_id"].to_numpy(),
+                "excess_cents": frame.loc[evaluated, "excess_cents"].astype("int64").to_numpy(),
+            }
+        )
+        gx_result = judge_with_gx(instances, catalogue)
+        # GX reports failing rows by their index in `instances`, i.e. their position.
+        failing = {i for r in gx_result.results for i in (r.result.get("unexpected_index_list") or [])}
+        frame.loc[evaluated, "status"] = [FAILED if i in failing else PASSED for i in range(len(evaluated))]
+    return IdentityValidation(frame, documents, catalogue, gx_result)
 
 
-def validate_all(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> list[IdentityOutcome]:
-    return [validate_identity(conn, catalogue, identity) for identity in catalogue.identities]
+def validate_warehouse(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> IdentityValidation:
+    """Every identity on every document of the warehouse (only reads: a read-only
+    connection does)."""
+    return validate_documents(read_documents(conn), catalogue)

@@ -1,0 +1,118 @@
+"""The printed documents as the identities see them: tables with their rows (raw.rows),
+amount columns (raw.columns) and printed figures (marts.published_figures), amounts in
+integer cents so that no sum ever goes through a float."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+
+from cnbudget.extract.catalog import table_kinds
+
+
+@dataclass(frozen=True)
+class Figure:
+    cents: int
+    text: str  # as printed
+    page: int
+    bbox: tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, origin bottom-left
+
+
+@dataclass(frozen=True)
+class Column:
+    path: str  # 基本支出/人员经费
+    part: str  # side-by-side half, '' otherwise
+
+
+@dataclass(frozen=True)
+class Row:
+    index: int
+    part: str
+    page: int
+    code: str | None
+    code_kind: str | None
+    code_level: str | None
+    label: str
+    is_total: bool
+
+
+@dataclass
+class PrintedTable:
+    table_id: str
+    document_id: str
+    kind: str
+    label: str
+    title: str
+    unit: str
+    yuan_per_unit: Decimal
+    is_empty: bool
+    empty_note: str
+    first_page: int
+    columns: list[Column] = field(default_factory=list)  # amount columns only
+    rows: list[Row] = field(default_factory=list)  # in printed order
+    figures: dict[tuple[int, str], Figure] = field(default_factory=dict)  # (row index, column path)
+
+    @property
+    def name(self) -> str:
+        """表3 where a label is printed, else the title."""
+        return self.label or self.title
+
+    def figure(self, row: Row, column: Column) -> Figure | None:
+        """The number printed in that cell; None for a blank cell (an exact zero)."""
+        return self.figures.get((row.index, column.path))
+
+
+@dataclass
+class PrintedDocument:
+    document_id: str
+    title: str
+    department: str
+    fiscal_year: int | None
+    kind: str
+    source_file: str
+    tables: list[PrintedTable] = field(default_factory=list)
+
+    def tables_of(self, kind: str) -> list[PrintedTable]:
+        return [t for t in self.tables if t.kind == kind]
+
+
+def kind_name(kind: str) -> str:
+    """The table kind's Chinese name (支出总表 …), for reasons and reports."""
+    return next((k.name for k in table_kinds() if k.kind == kind), kind)
+
+
+def read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
+    documents = {
+        r[0]: PrintedDocument(*r)
+        for r in conn.execute(
+            "select document_id, coalesce(title, ''), coalesce(department, ''), fiscal_year, coalesce(kind, ''),"
+            " source_file from raw.documents order by document_id"
+        ).fetchall()
+    }
+    tables: dict[str, PrintedTable] = {}
+    for r in conn.execute(
+        """select table_id, document_id, kind, coalesce(label, ''), title, printed_unit, yuan_per_unit,
+                  is_empty, coalesce(empty_note, ''), first_page
+           from raw.tables order by document_id, ordinal"""
+    ).fetchall():
+        table = PrintedTable(*r)
+        tables[table.table_id] = table
+        documents[table.document_id].tables.append(table)
+    for table_id, path, part in conn.execute(
+        "select table_id, column_path, part from raw.columns where not is_label order by table_id, col_index"
+    ).fetchall():
+        tables[table_id].columns.append(Column(path, part))
+    for table_id, *row in conn.execute(
+        """select table_id, row_index, part, page, code, code_kind, code_level, label, is_total
+           from raw.rows order by table_id, row_index, part"""
+    ).fetchall():
+        tables[table_id].rows.append(Row(*row))
+    for table_id, row_index, path, cents, text, page, x0, y0, x1, y1 in conn.execute(
+        """select table_id, row_index, column_path, cast(amount_yuan * 100 as bigint), printed_text, page,
+                  x0, y0, x1, y1
+           from marts.published_figures"""
+    ).fetchall():
+        tables[table_id].figures[(row_index, path)] = Figure(cents, text, page, (x0, y0, x1, y1))
+    return list(documents.values())
