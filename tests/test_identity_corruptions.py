@@ -1,0 +1,295 @@
+"""Corrupted twins of the seed must be caught at the right place.
+
+Each twin is the seed's ground truth drawn by the test renderer with one change; all
+of them are loaded together through the real pipeline (one Dagster load, one dbt
+build, one dq/identity_results materialization) into one warehouse, built once per
+session. Every test names the identity that must fail and the table, row and column
+where it fails, and asserts that nothing else does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cnbudget.extract.document import document_id_for, sha256_of
+from cnbudget.pipeline import LoadOutcome, load
+from cnbudget.quality.catalogue import load_catalogue
+from cnbudget.quality.results import read_results
+from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, IdentityValidation, validate_warehouse
+from tests.conftest import render_variant, run_cli, seed_table
+
+
+def wan_yuan(amount: str) -> int:
+    """An amount printed in 万元, in cents."""
+    return int(Decimal(amount) * 10_000 * 100)
+
+
+def _row(spec: dict, label: str, code: str) -> list[str]:
+    return next(r for r in seed_table(spec, label)["rows"] if r[0].strip() == code)
+
+
+def _set(spec: dict, label: str, code: str, column: str, text: str) -> None:
+    table = seed_table(spec, label)
+    _row(spec, label, code)[table["columns"].index(column)] = text
+
+
+# ── The corruptions ──────────────────────────────────────────────────────────────
+def change_item_amount(spec):
+    """表3, 项 2101102 事业单位医疗: 合计 114.14 → 124.14 (one printed amount)."""
+    _set(spec, "表3", "2101102", "合计", "124.14")
+
+
+def drop_row_from_continuation_page(spec):
+    """表6 continues on a second page; its 类 row 303 对个人和家庭的补助 is printed there."""
+    table = seed_table(spec, "表6")
+    table["rows"] = [r for r in table["rows"] if r[0].strip() != "303"]
+
+
+def swap_two_columns(spec):
+    """表5-2: the figures of 基本支出/人员经费 and 项目支出 trade places (headers stay)."""
+    table = seed_table(spec, "表5-2")
+    a, b = table["columns"].index("基本支出/人员经费"), table["columns"].index("项目支出")
+    for row in table["rows"]:
+        row[a], row[b] = row[b], row[a]
+
+
+def change_three_public_figure(spec):
+    """表7 公务接待费 9.10 → 5.10 万元, below the 9.10 万元 of 30217 公务接待费 in 表6."""
+    table = seed_table(spec, "表7")
+    table["rows"][0][table["columns"].index("公务接待费")] = "5.10"
+
+
+def change_unit_line(spec):
+    """表6 says 单位：元 instead of 单位：万元."""
+    seed_table(spec, "表6")["unit_line"] = "单位：元"
+
+
+def round_at_the_tolerance(spec):
+    """表5-2 in 万元: 301012's 基本支出 off by 0.01 over two printed addends (the
+    tolerance: passes), 301015's 公用经费 by 0.02 (beyond it: fails)."""
+    _set(spec, "表5-2", "301012", "基本支出/小计", "894.92")  # 828.37 + 66.54 = 894.91
+    _set(spec, "表5-2", "301015", "基本支出/公用经费", "39.94")  # 461.97 + 39.92 = 501.89
+
+
+def add_institutional_income(spec):
+    """表2 合计 row prints 事业收入 100.00: money besides general-budget grants."""
+    table = seed_table(spec, "表2")
+    table["rows"][0][table["columns"].index("本年收入/事业收入")] = "100.00"
+
+
+VARIANTS = {
+    f.__name__: f
+    for f in (
+        change_item_amount,
+        drop_row_from_continuation_page,
+        swap_two_columns,
+        change_three_public_figure,
+        change_unit_line,
+        round_at_the_tolerance,
+        add_institutional_income,
+    )
+}
+
+
+@dataclass
+class Corrupted:
+    warehouse: Path
+    outcome: LoadOutcome
+    validation: IdentityValidation
+    document_ids: dict[str, str]  # variant -> document_id
+
+    def results(self, variant: str) -> pd.DataFrame:
+        results = self.validation.results
+        return results[results.document_id == self.document_ids[variant]]
+
+    def failures(self, variant: str) -> set[tuple[str, str, str, str]]:
+        failed = self.results(variant)
+        failed = failed[failed.status == FAILED]
+        return set(zip(failed.identity_id, failed.table_name, failed.row_name, failed.column_path))
+
+    def instance(self, variant: str, identity_id: str, table: str, row: str, column: str) -> pd.Series:
+        r = self.results(variant)
+        found = r[(r.identity_id == identity_id) & (r.table_name == table) & (r.row_name == row) & (r.column_path == column)]
+        assert len(found) == 1, found
+        return found.iloc[0]
+
+
+@pytest.fixture(scope="session")
+def corrupted(seed_spec, tmp_path_factory) -> Corrupted:
+    folder = tmp_path_factory.mktemp("corrupted")
+    pdfs = {name: render_variant(seed_spec, folder / f"{name}.pdf", change) for name, change in VARIANTS.items()}
+    warehouse = folder / "warehouse.duckdb"
+    outcome = load(list(pdfs.values()), warehouse, quiet=True)
+    assert not outcome.refused, [f.error for f in outcome.refused]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        validation = validate_warehouse(conn, load_catalogue())
+    return Corrupted(warehouse, outcome, validation, {n: document_id_for(sha256_of(p)) for n, p in pdfs.items()})
+
+
+def test_an_item_amount_changed_breaks_its_section(corrupted):
+    variant = "change_item_amount"
+    assert corrupted.failures(variant) == {
+        ("function_section_sum_of_items", "表3", "21011 行政事业单位医疗", "合计"),
+        # ...and, as the change is in one cell, the row and its twin in 表5-1 disagree too:
+        ("expenditure_row_total", "表3", "2101102 事业单位医疗", "合计"),
+        ("expenditure_matches_general_budget", "表3", "2101102 事业单位医疗", "合计"),
+    }
+    section = corrupted.instance(variant, "function_section_sum_of_items", "表3", "21011 行政事业单位医疗", "合计")
+    assert (section.actual_cents, section.expected_cents) == (wan_yuan("1257.64"), wan_yuan("1267.64"))
+    assert (section.tolerance_cents, section.page) == (4 * wan_yuan("0.005"), 8)
+    assert section.expected_source == "Σ 4 项 rows (2101101, 2101102, 2101103, 2101199)"
+    assert {c["row_name"] for c in section.cells if c["role"] == "expected"} >= {"2101102 事业单位医疗"}
+
+
+def test_a_row_dropped_from_a_continuation_page_breaks_the_total(corrupted, seed_warehouse):
+    with duckdb.connect(str(seed_warehouse), read_only=True) as conn:
+        pages = dict(
+            conn.execute(
+                """select coalesce(r.code, r.label), r.page from raw.rows r join raw.tables t using (table_id)
+                   where t.label = '表6' and (r.code = '303' or r.is_total)"""
+            ).fetchall()
+        )
+    assert pages == {"合计": 15, "303": 16}  # the dropped row was on the continuation page
+    variant = "drop_row_from_continuation_page"
+    assert corrupted.failures(variant) == {
+        ("total_row_sum_of_top_level", "表6", "合计", "本年一般公共预算基本支出/合计"),
+        ("total_row_sum_of_top_level", "表6", "合计", "本年一般公共预算基本支出/人员经费"),
+    }
+    total = corrupted.instance(variant, "total_row_sum_of_top_level", "表6", "合计", "本年一般公共预算基本支出/合计")
+    assert (total.actual_cents, total.expected_cents) == (wan_yuan("10961.09"), wan_yuan("9295.47"))
+    assert total.difference_cents == wan_yuan("1665.62")  # the dropped row's 合计
+
+
+def test_two_columns_swapped_break_the_row_identities(corrupted):
+    variant = "swap_two_columns"
+    failures = corrupted.failures(variant)
+    unit_rows = {"合计", "301 武汉市经济和信息化局", "301001 武汉市经济和信息化局本级", "301012 武汉市工业经济保障中心",
+                 "301013 武汉市中小企业发展促进中心", "301014 武汉市工业信息化中心", "301015 武汉市军民融合发展推进中心"}  # fmt: skip
+    assert failures == (
+        {("basic_personnel_plus_public", "表5-2", row, "基本支出/小计") for row in unit_rows}
+        | {("general_budget_row_total", "表5-2", row, "合计") for row in unit_rows}
+        | {
+            ("general_budget_by_function_matches_by_unit", "表5-1", "合计", "基本支出/人员经费"),
+            ("general_budget_by_function_matches_by_unit", "表5-1", "合计", "项目支出"),
+        }
+    )
+    # A swap moves whole columns: every column still adds up down the table.
+    results = corrupted.results(variant)
+    for identity in ("department_sum_of_units", "total_row_sum_of_top_level"):
+        on_table = results[(results.identity_id == identity) & (results.table_name == "表5-2")]
+        assert len(on_table) and set(on_table.status) == {PASSED}
+
+
+def test_a_three_public_figure_changed_breaks_the_cross_table_identity(corrupted):
+    variant = "change_three_public_figure"
+    assert corrupted.failures(variant) == {
+        ("three_public_covers_basic_economic_lines", "表7", "(the only row)", "公务接待费"),
+        ("three_public_total", "表7", "(the only row)", "“三公”经费合计"),  # 100.10 ≠ 30.00 + 61.00 + 5.10
+    }
+    r = corrupted.instance(variant, "three_public_covers_basic_economic_lines", "表7", "(the only row)", "公务接待费")
+    assert (r.comparison, r.actual_cents, r.expected_cents) == ("≥", wan_yuan("5.10"), wan_yuan("9.10"))
+    assert r.expected_source == "表6 row 30217 公务接待费, column 本年一般公共预算基本支出/合计"
+    assert {(c["role"], c["table_name"], c["page"]) for c in r.cells} == {("actual", "表7", 17), ("expected", "表6", 16)}
+
+
+def test_a_unit_line_changed_breaks_the_cross_table_identities(corrupted):
+    variant = "change_unit_line"
+    assert corrupted.failures(variant) == {
+        ("basic_economic_total_matches_general_budget_basic", "表6", "合计", f"本年一般公共预算基本支出/{column}")
+        for column in ("合计", "人员经费", "公用经费")
+    }
+    r = corrupted.instance(
+        variant, "basic_economic_total_matches_general_budget_basic", "表6", "合计", "本年一般公共预算基本支出/合计"
+    )
+    assert (r.printed_unit, r.actual_cents, r.expected_cents) == ("元", 10_961_09, wan_yuan("10961.09"))
+    assert r.tolerance_cents == wan_yuan("0.005")  # 元 against 万元: the coarser side's rounding
+    # Within 表6 a unit changes nothing, and a 元 table is held exactly.
+    results = corrupted.results(variant)
+    within = results[(results.table_name == "表6") & (results.identity_kind != "match") & (results.status != NOT_APPLICABLE)]
+    assert len(within) and set(within.status) == {PASSED} and set(within.tolerance_cents) == {0}
+
+
+def test_rounding_is_allowed_up_to_half_a_unit_per_printed_addend_and_not_beyond(corrupted):
+    variant = "round_at_the_tolerance"
+    assert corrupted.failures(variant) == {
+        ("basic_personnel_plus_public", "表5-2", "301015 武汉市军民融合发展推进中心", "基本支出/小计"),
+    }
+    beyond = corrupted.instance(
+        variant, "basic_personnel_plus_public", "表5-2", "301015 武汉市军民融合发展推进中心", "基本支出/小计"
+    )
+    within = corrupted.instance(
+        variant, "basic_personnel_plus_public", "表5-2", "301012 武汉市工业经济保障中心", "基本支出/小计"
+    )
+    assert (beyond.difference_cents, beyond.tolerance_cents) == (-wan_yuan("0.02"), wan_yuan("0.01"))
+    assert (within.difference_cents, within.tolerance_cents, within.status) == (wan_yuan("0.01"), wan_yuan("0.01"), PASSED)
+
+
+def test_an_identity_whose_precondition_fails_is_not_applicable_never_passed(corrupted):
+    catalogue = load_catalogue()
+    conditional = {i.id: i.precondition for i in catalogue.identities if i.precondition}
+    results = corrupted.results("add_institutional_income")
+    for identity_id, precondition in conditional.items():
+        rows = results[results.identity_id == identity_id]
+        assert list(rows.status) == [NOT_APPLICABLE], identity_id
+        assert rows.reason.iloc[0] == f"precondition {precondition} not met: 表2 row 合计, column 本年收入/事业收入 prints 100.00"
+    # Where the precondition holds, the same identities are evaluated (and hold).
+    results = corrupted.results("change_three_public_figure")
+    for identity_id in conditional:
+        rows = results[results.identity_id == identity_id]
+        assert len(rows) and set(rows.status) == {PASSED}, identity_id
+
+
+def test_great_expectations_judges_each_identity(corrupted, seed_warehouse):
+    """The one expectation type used, expect_column_values_to_be_between (excess ≤ 0 on
+    the identity's rows), passes on the seed and fails on the corrupted twins."""
+    with duckdb.connect(str(seed_warehouse), read_only=True) as conn:
+        seed = validate_warehouse(conn, load_catalogue()).gx_result
+    corrupted_failing = set(corrupted.validation.failures.identity_id)
+    for gx_result, should_fail in ((seed, set()), (corrupted.validation.gx_result, corrupted_failing)):
+        types = {r.expectation_config.type for r in gx_result.results}
+        assert types == {"expect_column_values_to_be_between"}
+        failed = {r.expectation_config.meta["identity_id"] for r in gx_result.results if not r.success}
+        assert failed == should_fail
+        assert gx_result.success is (not should_fail)
+    unexpected = {
+        r.expectation_config.meta["identity_id"]: r.result["unexpected_count"] for r in corrupted.validation.gx_result.results
+    }
+    assert unexpected["function_section_sum_of_items"] == 1
+    assert unexpected["basic_personnel_plus_public"] == 7 + 1  # the swap's seven rows, the rounding's one
+
+
+def test_dagster_checks_and_dq_results_report_the_corruptions(corrupted):
+    failing = set(corrupted.validation.failures.identity_id)
+    assert failing >= {
+        "function_section_sum_of_items", "total_row_sum_of_top_level", "basic_personnel_plus_public",
+        "three_public_covers_basic_economic_lines", "basic_economic_total_matches_general_budget_basic",
+    }  # fmt: skip
+    checks = corrupted.outcome.check_results
+    identity_checks = {i.id: checks[i.id] for i in load_catalogue().identities}
+    assert {name for name, passed in identity_checks.items() if not passed} == failing
+    with duckdb.connect(str(corrupted.warehouse), read_only=True) as conn:
+        persisted = read_results(conn)
+    failed = persisted[persisted.status == FAILED]
+    assert len(failed) == len(corrupted.validation.failures)
+    assert failed.page.notna().all() and failed[["x0", "y0", "x1", "y1"]].notna().all().all()
+    assert (failed.passed == False).all()  # noqa: E712 - a nullable boolean column
+
+
+def test_cli_check_prints_each_failure_with_both_sides_and_exits_1(corrupted):
+    result = run_cli("check", "--warehouse", str(corrupted.warehouse))
+    assert result.returncode == 1, result.stdout + result.stderr
+    document = corrupted.document_ids["change_item_amount"]
+    block = result.stdout.split(f"[{document}]")[1].split("\n\n")[0].splitlines()
+    assert block[1] == "  447 identity instances evaluated: 444 passed, 3 failed; 19 not applicable"
+    failure = block.index("  ✗ function_section_sum_of_items [ERROR]  表3, page 8, row 21011 行政事业单位医疗, column 合计")
+    assert block[failure + 1] == (
+        "      printed 1,257.64 万元 ≠ 1,267.64 万元 expected from Σ 4 项 rows (2101101, 2101102, 2101103, 2101199)"
+    )
+    assert block[failure + 2] == "      difference -10.00 万元, tolerance ±0.02 万元"
+    assert result.stdout.splitlines()[-1].startswith("7 documents, ")
