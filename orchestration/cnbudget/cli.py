@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from cnbudget import settings
+from cnbudget.report import commands as report_commands
 
 
 def _warehouse_option(f):
@@ -22,7 +23,7 @@ def _warehouse_option(f):
     )(f)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 def main() -> None:
     """Chinese government budget PDFs into a verified DuckDB warehouse.
 
@@ -31,6 +32,12 @@ def main() -> None:
       cnbudget load                       # every PDF below raw/ into ./warehouse.duckdb
       cnbudget load a.pdf budgets/2025/   # files and folders
       cnbudget check                      # every identity result; exit 1 on a failure
+      cnbudget report                     # report/index.html: loads, failures on the page, charts
+      cnbudget sql "select * from marts.dim_document"   # a read-only query, printed as a table
+      cnbudget ui                         # the Dagster UI on this project
+
+    Every command takes --help. The warehouse is ./warehouse.duckdb unless --warehouse
+    or $CNBUDGET_WAREHOUSE says otherwise.
     """
 
 
@@ -134,6 +141,11 @@ def check(warehouse: Path | None, list_not_applicable: bool) -> None:
     click.echo(format_report(validation, list_not_applicable))
     sys.exit(1 if len(validation.failures) else 0)
 
+
+# The commands that look at a warehouse live with the report.
+main.add_command(report_commands.report)
+main.add_command(report_commands.sql)
+main.add_command(report_commands.ui)
 
 if __name__ == "__main__":
     main()

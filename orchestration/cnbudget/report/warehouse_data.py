@@ -1,0 +1,467 @@
+"""What the report shows, read from the warehouse through one read-only connection.
+
+Amounts stay Decimal yuan here (fetched as Python values, never through float);
+money.py formats them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+
+class WarehouseNotReady(Exception):
+    """The warehouse lacks what the report reads (never loaded, or models not built)."""
+
+
+@dataclass(frozen=True)
+class TableFound:
+    label: str
+    title: str
+    kind: str
+    printed_unit: str
+    first_page: int
+    last_page: int
+    body_rows: int
+    is_empty: bool
+    empty_note: str | None
+
+    @property
+    def pages(self) -> str:
+        return f"{self.first_page}" if self.first_page == self.last_page else f"{self.first_page}–{self.last_page}"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """One bar of a chart: a code and name (or any label) and its amount."""
+
+    code: str
+    name: str
+    yuan: Decimal
+
+
+@dataclass
+class Document:
+    document_id: str
+    source_file: str
+    department: str
+    budget_unit: str | None
+    kind: str
+    fiscal_year: int
+    version: int
+    is_current: bool
+    page_count: int
+    loaded_at: datetime
+    tables: list[TableFound] = field(default_factory=list)
+    identity_counts: dict[str, int] = field(default_factory=dict)  # passed / failed / not_applicable
+    function_classes: list[Amount] = field(default_factory=list)  # 类, all funds (支出总表)
+    function_sections: dict[str, list[Amount]] = field(default_factory=dict)  # 类 code -> its 款
+    function_scope: str = ""  # the fund scope the function charts cover
+    economic_classes: list[Amount] = field(default_factory=list)  # 基本支出 by 类 (301 …)
+    economic_items: dict[str, list[Amount]] = field(default_factory=dict)  # 类 code -> its 款 (30101 …)
+    expenditure_groups: list[Amount] = field(default_factory=list)  # 基本支出 / 项目支出 / 其他支出
+    three_public: list[Amount] = field(default_factory=list)  # by item, this year
+    three_public_previous: list[Amount] | None = None  # the year before, when that budget is loaded
+    previous_document_id: str | None = None
+
+    @property
+    def anchor(self) -> str:
+        return f"doc-{self.document_id}"
+
+    @property
+    def name(self) -> str:
+        who = self.budget_unit if self.kind == "单位预算" and self.budget_unit else self.department
+        version = f" v{self.version}" if self.version > 1 or not self.is_current else ""
+        superseded = " (superseded)" if not self.is_current else ""
+        return f"{who} {self.fiscal_year} {self.kind}{version}{superseded}"
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.source_file).name
+
+
+@dataclass(frozen=True)
+class Refusal:
+    source_file: str
+    document_id: str | None
+    error_kind: str
+    message: str
+    failed_at: datetime
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.source_file).name
+
+
+@dataclass(frozen=True)
+class InvolvedCell:
+    role: str  # actual / expected
+    table_name: str
+    page: int
+    row_name: str
+    column_path: str
+    printed_text: str
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1: PDF points, origin bottom-left
+
+
+@dataclass(frozen=True)
+class IdentityFailure:
+    document_id: str
+    identity_id: str
+    identity_kind: str
+    severity: str
+    table_name: str
+    printed_unit: str
+    yuan_per_unit: Decimal
+    row_name: str
+    column_path: str
+    page: int
+    comparison: str
+    actual_yuan: Decimal
+    expected_yuan: Decimal
+    difference_yuan: Decimal
+    tolerance_yuan: Decimal
+    expected_source: str
+    cells: tuple[InvolvedCell, ...]
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    document_id: str
+    identity_id: str
+    reason: str
+    instances: int
+
+
+@dataclass(frozen=True)
+class OverviewCell:
+    """One department (and kind) in one year: the current version's totals."""
+
+    department: str
+    kind: str
+    fiscal_year: int
+    document_id: str
+    expenditure_yuan: Decimal | None
+    three_public_yuan: Decimal | None
+    failed_identities: int
+
+
+@dataclass
+class ReportData:
+    warehouse: Path
+    documents: list[Document]
+    refusals: list[Refusal]
+    failures: list[IdentityFailure]
+    not_applicable: list[NotApplicable]
+    overview: list[OverviewCell]
+    identities_validated_at: datetime | None
+    identity_results_stale: str | None  # why dq.identity_results may not describe the warehouse
+    # (document, page) -> the left and right edge of the printed cells on that page, in points
+    page_extents: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
+
+    def document(self, document_id: str) -> Document:
+        return next(d for d in self.documents if d.document_id == document_id)
+
+    def failures_of(self, document_id: str) -> list[IdentityFailure]:
+        return [f for f in self.failures if f.document_id == document_id]
+
+    def not_applicable_of(self, document_id: str) -> list[NotApplicable]:
+        return [n for n in self.not_applicable if n.document_id == document_id]
+
+    def totals(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for document in self.documents:
+            for status, count in document.identity_counts.items():
+                totals[status] += count
+        return dict(totals)
+
+
+def _exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        conn.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchone()[0]
+    )
+
+
+def _records(conn: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    cursor = conn.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _documents(conn) -> list[Document]:
+    rows = _records(
+        conn,
+        """select document_id, source_file, department, budget_unit, kind, fiscal_year, version, is_current,
+                  page_count, loaded_at
+           from marts.dim_document
+           order by department, kind, fiscal_year, version""",
+    )
+    return [Document(**row) for row in rows]
+
+
+def _tables(conn, documents: dict[str, Document]) -> None:
+    for row in _records(
+        conn,
+        """select document_id, coalesce(label, '') as label, title, kind, printed_unit, first_page, last_page,
+                  body_rows, is_empty, empty_note
+           from raw.tables order by document_id, ordinal""",
+    ):
+        document = documents.get(row.pop("document_id"))
+        if document:
+            document.tables.append(TableFound(**row))
+
+
+def _amounts(rows: list[dict]) -> list[Amount]:
+    return [Amount(r["code"], r["name"] or "", r["yuan"]) for r in rows]
+
+
+def _function_subjects(conn, documents: dict[str, Document]) -> None:
+    """Expenditure by function 类 and 款, from 支出总表 (all funds) where printed,
+    else from the general budget table: one scope per document, never both added."""
+    rows = _records(
+        conn,
+        """with scoped as (
+               select f.document_id, f.fund_scope_code, s.fiscal_year, s.code, f.amount_yuan,
+                      dense_rank() over (partition by f.document_id
+                                         order by f.fund_scope_code <> 'all_funds', f.fund_scope_code) as preference
+               from marts.fact_expenditure f
+               join marts.dim_function_subject s using (function_subject_key)
+               where f.cut = 'function_subject'
+           )
+           select scoped.document_id, any_value(scoped.fund_scope_code) as scope, length(parent.code) as digits,
+                  parent.code, any_value(parent.name) as name, sum(scoped.amount_yuan) as yuan
+           from scoped
+           join marts.dim_function_subject parent
+             on parent.fiscal_year = scoped.fiscal_year
+            and parent.code in (left(scoped.code, 3), left(scoped.code, 5))
+           where scoped.preference = 1
+           group by all
+           order by scoped.document_id, parent.code""",
+    )
+    for row in rows:
+        document = documents.get(row["document_id"])
+        if not document:
+            continue
+        document.function_scope = row["scope"]
+        amount = Amount(row["code"], row["name"] or "", row["yuan"])
+        if row["digits"] == 3:
+            document.function_classes.append(amount)
+        else:
+            document.function_sections.setdefault(row["code"][:3], []).append(amount)
+
+
+def _economic_classes(conn, documents: dict[str, Document]) -> None:
+    """Basic expenditure (一般公共预算基本支出表) by economic 类 and 款."""
+    rows = _records(
+        conn,
+        """select f.document_id, length(parent.economic_class_code) as digits, parent.economic_class_code as code,
+                  parent.name, sum(f.amount_yuan) as yuan
+           from marts.fact_expenditure f
+           join marts.dim_economic_class parent
+             on parent.economic_class_code in (left(f.economic_class_code, 3), f.economic_class_code)
+           where f.cut = 'economic_class'
+           group by all
+           order by f.document_id, code""",
+    )
+    for row in rows:
+        document = documents.get(row["document_id"])
+        if not document:
+            continue
+        amount = Amount(row["code"], row["name"] or "", row["yuan"])
+        if row["digits"] == 3:
+            document.economic_classes.append(amount)
+        else:
+            document.economic_items.setdefault(row["code"][:3], []).append(amount)
+
+
+def _expenditure_groups(conn, documents: dict[str, Document]) -> None:
+    """基本支出 vs 项目支出 (and other printed types), from the same scope as the function charts."""
+    for document in documents.values():
+        if not document.function_scope:
+            continue
+        rows = _records(
+            conn,
+            """select t.expenditure_group as code, t.expenditure_group as name, sum(f.amount_yuan) as yuan
+               from marts.fact_expenditure f
+               join marts.dim_expenditure_type t using (expenditure_type_code)
+               where f.document_id = ? and f.cut = 'function_subject' and f.fund_scope_code = ?
+               group by t.expenditure_group
+               order by case t.expenditure_group when '基本支出' then 0 when '项目支出' then 1 else 2 end""",
+            [document.document_id, document.function_scope],
+        )
+        document.expenditure_groups = _amounts(rows)
+
+
+_THREE_PUBLIC = """
+    select i.three_public_item_code as code, i.name_zh as name, sum(f.amount_yuan) as yuan
+    from marts.dim_three_public_item i
+    left join marts.fact_three_public f on f.three_public_item_code = i.three_public_item_code and f.document_id = ?
+    where i.is_three_public
+    group by i.three_public_item_code, i.name_zh
+    -- the order the tables print them in
+    order by case i.three_public_item_code when 'outbound_travel' then 0 when 'vehicle_purchase' then 1
+                                           when 'vehicle_operation' then 2 else 3 end
+"""
+
+
+def _three_public(conn, documents: dict[str, Document]) -> None:
+    """“三公”经费 by item, beside the year before when that budget (same department and
+    kind, current version) is loaded. An item a table does not print counts as 0."""
+    printing = {r[0] for r in conn.execute("select distinct document_id from marts.fact_three_public").fetchall()}
+    for document in documents.values():
+        if document.document_id not in printing:
+            continue
+        document.three_public = [
+            Amount(a.code, a.name, a.yuan or Decimal(0)) for a in _amounts(_records(conn, _THREE_PUBLIC, [document.document_id]))
+        ]
+        previous = next(
+            (
+                d
+                for d in documents.values()
+                if d.department == document.department
+                and d.kind == document.kind
+                and d.budget_unit == document.budget_unit
+                and d.fiscal_year == document.fiscal_year - 1
+                and d.is_current
+                and d.document_id in printing
+            ),
+            None,
+        )
+        if previous:
+            document.previous_document_id = previous.document_id
+            document.three_public_previous = [
+                Amount(a.code, a.name, a.yuan or Decimal(0))
+                for a in _amounts(_records(conn, _THREE_PUBLIC, [previous.document_id]))
+            ]
+
+
+def _identity_results(conn, documents: dict[str, Document]) -> tuple[list[IdentityFailure], list[NotApplicable]]:
+    if not _exists(conn, "dq", "identity_results"):
+        return [], []
+    for document_id, status, count in conn.execute(
+        "select document_id, status, count(*) from dq.identity_results group by all"
+    ).fetchall():
+        if document_id in documents:
+            documents[document_id].identity_counts[status] = count
+    failures = []
+    for row in _records(
+        conn,
+        """select r.document_id, r.identity_id, r.identity_kind, r.severity, r.table_name, r.printed_unit,
+                  coalesce(t.yuan_per_unit, 1) as yuan_per_unit, r.row_name, r.column_path, r.page, r.comparison,
+                  r.actual_yuan, r.expected_yuan, r.difference_yuan, r.tolerance_yuan, r.expected_source, r.cells
+           from dq.identity_results r
+           left join raw.tables t using (table_id)
+           where r.status = 'failed'
+           order by r.document_id, r.page, r.identity_id, r.row_name, r.column_path""",
+    ):
+        cells = tuple(
+            InvolvedCell(
+                c["role"], c["table_name"], c["page"], c["row_name"], c["column_path"], c["printed_text"],
+                (c["x0"], c["y0"], c["x1"], c["y1"]),
+            )
+            for c in row.pop("cells") or []
+        )
+        failures.append(IdentityFailure(**row, cells=cells))
+    not_applicable = [
+        NotApplicable(**row)
+        for row in _records(
+            conn,
+            """select document_id, identity_id, reason, count(*) as instances
+               from dq.identity_results where status = 'not_applicable'
+               group by all order by document_id, identity_id, reason""",
+        )
+    ]
+    return failures, not_applicable
+
+
+def _overview(conn) -> list[OverviewCell]:
+    """Current versions only: a superseded PDF is history, not another budget."""
+    return [
+        OverviewCell(**row)
+        for row in _records(
+            conn,
+            f"""with expenditure as (
+                    select document_id, fund_scope_code, yuan,
+                           row_number() over (partition by document_id
+                                              order by fund_scope_code <> 'all_funds', fund_scope_code) as preference
+                    from (select document_id, fund_scope_code, sum(amount_yuan) as yuan
+                          from marts.fact_expenditure where cut = 'function_subject' group by all)
+                ),
+                three_public as (
+                    select f.document_id, sum(f.amount_yuan) as yuan
+                    from marts.fact_three_public f join marts.dim_three_public_item i using (three_public_item_code)
+                    where i.is_three_public group by all
+                ),
+                failed as (
+                    {"select document_id, count(*) filter (where status = 'failed') as n from dq.identity_results group by all"
+                     if _exists(conn, "dq", "identity_results") else "select null as document_id, 0 as n"}
+                )
+                select coalesce(d.budget_unit, d.department) as department, d.kind, d.fiscal_year, d.document_id,
+                       e.yuan as expenditure_yuan, t.yuan as three_public_yuan, coalesce(failed.n, 0) as failed_identities
+                from marts.dim_document d
+                left join expenditure e on e.document_id = d.document_id and e.preference = 1
+                left join three_public t on t.document_id = d.document_id
+                left join failed on failed.document_id = d.document_id
+                where d.is_current
+                order by department, d.kind, d.fiscal_year""",
+        )
+    ]
+
+
+def _refusals(conn) -> list[Refusal]:
+    if not _exists(conn, "raw", "load_errors"):
+        return []
+    return [
+        Refusal(**row)
+        for row in _records(
+            conn, "select source_file, document_id, error_kind, message, failed_at from raw.load_errors order by failed_at"
+        )
+    ]
+
+
+def _page_extents(conn, failures: list[IdentityFailure]) -> dict[tuple[str, int], tuple[float, float]]:
+    """How wide the printed tables are on each page of the documents with a failure, so a
+    crop shows the row names beside the highlighted figures."""
+    documents = sorted({f.document_id for f in failures})
+    if not documents:
+        return {}
+    rows = conn.execute(
+        "select document_id, page, min(x0), max(x1) from raw.cells where list_contains(?, document_id) group by all",
+        [documents],
+    ).fetchall()
+    return {(document_id, page): (x0, x1) for document_id, page, x0, x1 in rows}
+
+
+def read_report_data(conn: duckdb.DuckDBPyConnection, warehouse: Path, stale_reason: str | None = None) -> ReportData:
+    """Everything the report shows. Raises WarehouseNotReady when the models were never built."""
+    if not _exists(conn, "marts", "dim_document"):
+        raise WarehouseNotReady(f"{warehouse} has no marts.dim_document: run `cnbudget load` first")
+    documents = {d.document_id: d for d in _documents(conn)}
+    _tables(conn, documents)
+    _function_subjects(conn, documents)
+    _economic_classes(conn, documents)
+    _expenditure_groups(conn, documents)
+    _three_public(conn, documents)
+    failures, not_applicable = _identity_results(conn, documents)
+    validated_at = None
+    if _exists(conn, "dq", "identity_validation"):
+        recorded = conn.execute("select max(validated_at) from dq.identity_validation").fetchone()
+        validated_at = recorded[0] if recorded else None
+    return ReportData(
+        warehouse=warehouse,
+        documents=list(documents.values()),
+        refusals=_refusals(conn),
+        failures=failures,
+        not_applicable=not_applicable,
+        overview=_overview(conn),
+        identities_validated_at=validated_at,
+        identity_results_stale=stale_reason,
+        page_extents=_page_extents(conn, failures),
+    )
