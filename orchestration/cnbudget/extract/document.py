@@ -14,6 +14,7 @@ from cnbudget.extract.catalog import document_kind
 from cnbudget.extract.coverage import CoverageGap, check_coverage
 from cnbudget.extract.grid import Grid, read_grids
 from cnbudget.extract.errors import DocumentError
+from cnbudget.extract.narrative import NarrativeFigure, extract_narrative
 from cnbudget.extract.pages import (
     PageText,
     TableStart,
@@ -26,7 +27,7 @@ from cnbudget.extract.tables import Cell, Table, continue_table, start_table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
 
@@ -46,6 +47,8 @@ class ExtractedDocument:
     tables: list[Table] = field(default_factory=list)
     coverage_tokens: int = 0  # numbers printed inside table grids
     coverage_gaps: list[CoverageGap] = field(default_factory=list)  # ...not found in a stored cell
+    # Figures quoted in the narrative pages (the pages that hold no table).
+    narrative_figures: list[NarrativeFigure] = field(default_factory=list)
 
     @property
     def document_id(self) -> str:
@@ -62,7 +65,8 @@ class ExtractedDocument:
             cells = [Cell(**c) for c in t.pop("cells")]
             tables.append(Table(**t, cells=cells))
         gaps = [CoverageGap(**g) for g in data.pop("coverage_gaps")]
-        return cls(**data, tables=tables, coverage_gaps=gaps)
+        narrative = [NarrativeFigure(**f) for f in data.pop("narrative_figures")]
+        return cls(**data, tables=tables, coverage_gaps=gaps, narrative_figures=narrative)
 
 
 def sha256_of(path: Path) -> str:
@@ -164,13 +168,15 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
         year = re.match(r"(20\d\d)年", compact(table.title))
         table.fiscal_year = int(year.group(1)) if year else fiscal_year
     coverage = check_coverage(path, tables)
+    department = _department(tables, pages)
+    table_pages = {number for table in tables for number in table.pages}
     return ExtractedDocument(
         source_file=str(path),
         sha256=sha,
         size_bytes=path.stat().st_size,
         page_count=len(pages),
         title=_document_title(pages),
-        department=_department(tables, pages),
+        department=department,
         fiscal_year=fiscal_year,
         kind=document_kind(compact(pages[0].text) + titles),
         extractor_version=EXTRACTOR_VERSION,
@@ -178,6 +184,7 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
         tables=tables,
         coverage_tokens=coverage.tokens,
         coverage_gaps=coverage.gaps,
+        narrative_figures=extract_narrative(pages, table_pages, fiscal_year, department),
     )
 
 

@@ -21,6 +21,7 @@ from cnbudget import settings
 from cnbudget.extract.document import extract_document
 from cnbudget.extract.errors import DocumentError
 from cnbudget.ingest.landing import find_in_landing
+from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
 from cnbudget.ingest.warehouse import RAW_TABLES, write_document
 
 budget_documents = DynamicPartitionsDefinition(name="budget_documents")
@@ -32,6 +33,7 @@ RAW_DESCRIPTIONS = {
     "rows": "Logical rows: code (类/款/项 joined), level, label; side-by-side tables split in two.",
     "cells": "Every printed body cell with page and bounding box.",
     "coverage_gaps": "Numbers printed inside a table grid that no stored cell accounts for (should be none).",
+    **NARRATIVE_DESCRIPTIONS,
 }
 
 

@@ -12,8 +12,9 @@ from cnbudget.extract.document import ExtractedDocument
 from cnbudget.extract.numbers import AmountParseError, parse_amount
 from cnbudget.extract.errors import DocumentError
 from cnbudget.extract.rows import column_part, logical_rows
+from cnbudget.ingest.narrative_store import NARRATIVE_TABLES, delete_narrative, ensure_narrative_schema, narrative_frames
 
-RAW_TABLES = ("documents", "tables", "columns", "rows", "cells", "coverage_gaps")
+RAW_TABLES = ("documents", "tables", "columns", "rows", "cells", "coverage_gaps") + NARRATIVE_TABLES
 
 RAW_SCHEMA_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -105,6 +106,7 @@ CREATE TABLE IF NOT EXISTS raw.cells (
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(RAW_SCHEMA_DDL)
+    ensure_narrative_schema(conn)
 
 
 def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
@@ -229,6 +231,7 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
         "columns": pd.DataFrame(columns),
         "rows": pd.DataFrame(rows),
         "cells": pd.DataFrame(cells),
+        **narrative_frames(document),
     }
 
 
@@ -252,6 +255,7 @@ def write_document(conn: duckdb.DuckDBPyConnection, document: ExtractedDocument)
             )
         conn.execute("DELETE FROM raw.tables WHERE document_id = ?", [doc_id])
         conn.execute("DELETE FROM raw.documents WHERE document_id = ?", [doc_id])
+        delete_narrative(conn, doc_id)
         for name in RAW_TABLES:
             frame = frames[name]
             if frame.empty:

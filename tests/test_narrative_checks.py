@@ -1,0 +1,283 @@
+"""Issue #8 acceptance, narrative: every figure the narrative pages quote is in
+marts.fact_narrative_figure, every amount that names a table figure is matched to it and
+agrees, every stated percentage and change is recomputed; what cannot be matched is
+listed with its reason. Real PDFs (the seed rendering, its variants, the corpus) loaded
+through the real pipeline; the corpus's own contradictions are found, at their sentence."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cnbudget.extract.document import document_id_for, sha256_of
+from cnbudget.extract.pages import read_pages
+from cnbudget.pipeline import load
+from cnbudget.quality.narrative import (
+    _range,
+    _rounded,
+    evaluate_narrative,
+    load_narrative_catalogue,
+    report_lines,
+    write_narrative_results,
+)
+from tests.conftest import SEED_PDF, render_variant, seed_table
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def _id(path: Path) -> str:
+    return document_id_for(sha256_of(path))
+
+
+def _evaluate(warehouse: Path):
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return evaluate_narrative(conn)
+
+
+@pytest.fixture(scope="session")
+def full_evaluation(full_warehouse):
+    return _evaluate(full_warehouse)
+
+
+def _page_printing(pdf: Path, text: str) -> int:
+    """The page whose text layer prints `text` (read independently of the extractor)."""
+    pages = [p.number for p in read_pages(pdf) if text in p.text.replace("\n", "")]
+    assert len(pages) == 1, (text, pages)
+    return pages[0]
+
+
+# ── The seed and the corpus ──────────────────────────────────────────────────────────
+
+# Per document: figures found, role=amount among them, matched, checks passed, failed.
+EXPECTED_COUNTS = {
+    "seed": (143, 82, 105, 105, 0),
+    "putuo_commerce_2025_dept.pdf": (73, 62, 33, 33, 0),
+    "putuo_commerce_2025_unit.pdf": (51, 40, 33, 33, 0),
+    "putuo_district_office_2025_dept.pdf": (49, 38, 29, 29, 0),
+    "putuo_wanli_street_2023_dept.pdf": (182, 104, 117, 144, 3),
+    "putuo_wanli_street_2024_dept.pdf": (173, 96, 126, 157, 2),
+}
+
+
+def _document_ids() -> dict[str, str]:
+    ids = {"seed": _id(SEED_PDF)}
+    ids.update({name: _id(CORPUS / name) for name in EXPECTED_COUNTS if name != "seed"})
+    return ids
+
+
+def test_counts_per_document(full_evaluation):
+    summary = full_evaluation.summary().set_index("document_id")
+    found = {}
+    for name, doc in _document_ids().items():
+        row = summary.loc[doc]
+        found[name] = (int(row.figures), int(row.amounts), int(row.matched), int(row.checks_passed), int(row.checks_failed))
+        print(f"\n{name}: {found[name]} match rate {row.match_rate:.1%}")
+    assert found == EXPECTED_COUNTS
+
+
+def test_every_amount_that_names_a_table_figure_is_matched(full_evaluation):
+    """An amount is left unmatched only when what it names is printed in no table of its
+    document (政府采购, assets …) or it is a threshold, and then with that reason."""
+    catalogue = load_narrative_catalogue()
+    allowed = {rule.unprinted for rule in catalogue.subjects.values() if rule.unprinted}
+    threshold = "a threshold (以上 / 以下), not a budget figure"
+    allowed.add(threshold)
+    amounts = full_evaluation.matches[full_evaluation.matches.role == "amount"]
+    unmatched = amounts[~amounts.matched]
+    assert set(unmatched.reason) <= allowed, set(unmatched.reason) - allowed
+    assert (unmatched.reason != "").all()
+    # Named subjects (function 类, economic classes, projects) and printed 类/款/项 paths all resolve.
+    named = amounts[amounts.subject_kind.isin(["", "function_subject"]) & (amounts.reason != threshold)]
+    assert named.matched.all() and len(named) == 222
+    seed = amounts[amounts.document_id == _id(SEED_PDF)]
+    assert sorted(seed[~seed.matched].printed_text) == sorted(
+        ["1007.77 万元", "3330.68 万元", "26.18 万元", "3304.5 万元", "3183 万元", "1953 万元", "1230 万元", "93.18 万元"]
+    )
+
+
+def test_unmatched_figures_are_listed_with_their_reason(full_evaluation):
+    matches = full_evaluation.matches
+    assert (matches[~matches.matched].reason.str.len() > 0).all()
+    wanli_2024 = matches[matches.document_id == _id(CORPUS / "putuo_wanli_street_2024_dept.pdf")]
+    reasons = set(wanli_2024[~wanli_2024.matched].reason)
+    assert "quotes 2023 预算执行数, which no budget document prints (used to recompute the stated change)" in reasons
+    seed = matches[matches.document_id == _id(SEED_PDF)]
+    assert "no 2024 document of this department is loaded: kept as a stated figure" in set(seed.reason)
+
+
+def test_all_checks_pass_on_the_seed(full_evaluation):
+    results = full_evaluation.results[full_evaluation.results.document_id == _id(SEED_PDF)]
+    assert results.passed.all(), results[~results.passed].to_dict("records")
+    assert results.groupby("identity_id").size().to_dict() == {
+        "narrative_amount_equals_table": 74,
+        "narrative_change_percent_recomputes": 27,
+        "narrative_share_percent_recomputes": 4,
+    }
+
+
+def test_the_corpus_contradicts_itself_exactly_where_it_does(full_evaluation):
+    """Every check passes on the corpus except where the documents contradict themselves:
+    万里街道 2023 copies item 15's amount and percentage into item 16 and prints 314.82%
+    for a rise from 11.67 to 45.41 万元 (289.1%); 万里街道 2024 quotes 352.67 万元 for the
+    住房公积金 its table prints as 350.35."""
+    failures = full_evaluation.failures
+    found = sorted(
+        (row.document_id, row.page, row.identity_id, row.stated, row.expected) for row in failures.itertuples()
+    )
+    w23, w24 = _id(CORPUS / "putuo_wanli_street_2023_dept.pdf"), _id(CORPUS / "putuo_wanli_street_2024_dept.pdf")
+    assert found == sorted([
+        (w23, 6, "narrative_change_percent_recomputes", "314.82%", "288.91%–289.33%"),
+        (w23, 7, "narrative_amount_equals_table", "441.25万元", "220.63 万元"),
+        (w23, 7, "narrative_change_percent_recomputes", "60.54%", "232.78%–232.81%"),
+        (w24, 9, "narrative_amount_equals_table", "352.67万元", "350.35 万元"),
+        (w24, 9, "narrative_change_percent_recomputes", "0.53%", "1.19%"),
+    ])
+    sentence = failures[failures.stated == "352.67万元"].sentence.iloc[0]
+    assert "2024年预算安排352.67万元" in sentence
+
+
+def test_the_prior_year_document_is_checked_when_loaded(full_evaluation):
+    """万里街道 2024 states its changes against 2023, whose document is loaded: each change
+    stated against the 2023 budget is recomputed from both documents' tables."""
+    results = full_evaluation.results
+    w24 = results[results.document_id == _id(CORPUS / "putuo_wanli_street_2024_dept.pdf")]
+    prior = w24[w24.identity_id == "narrative_change_equals_prior_document"]
+    assert sorted(prior.stated) == sorted(["-876.75 万元"] * 3 + ["25 万元"] * 3)
+    assert prior.passed.all()
+    direction = w24[w24.identity_id == "narrative_change_direction_matches_sign"]
+    assert direction.passed.all() and len(direction) >= 13
+
+
+def test_results_are_persisted_and_reported(full_warehouse, tmp_path):
+    copy_path = tmp_path / "copy.duckdb"
+    copy_path.write_bytes(Path(full_warehouse).read_bytes())
+    with duckdb.connect(str(copy_path)) as conn:
+        evaluation = evaluate_narrative(conn, great_expectations=False)
+        write_narrative_results(conn, evaluation)
+        stored = conn.execute("select count(*), count(*) filter (where not matched) from dq.narrative_matches").fetchone()
+        failed = conn.execute("select count(*) from dq.narrative_results where not passed").fetchone()[0]
+    assert stored == (len(evaluation.matches), int((~evaluation.matches.matched).sum()))
+    assert failed == 5
+    lines = report_lines(evaluation)
+    assert any(line.startswith("FAIL narrative_amount_equals_table") and "352.67万元" in line for line in lines)
+
+
+# ── A narrative changed in a rendered document ───────────────────────────────────────
+
+
+def _replace_in_narrative(spec: dict, old: str, new: str) -> None:
+    hits = 0
+    for group in spec["back_matter"]:
+        for i, paragraph in enumerate(group["paragraphs"]):
+            if old in paragraph:
+                group["paragraphs"][i] = paragraph.replace(old, new)
+                hits += 1
+    assert hits == 1, old
+
+
+@pytest.fixture(scope="session")
+def one_change(seed_spec, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("narrative_one_change")
+    pdf = render_variant(seed_spec, folder / "seed_8031.pdf",
+                         lambda spec: _replace_in_narrative(spec, "工资福利支出 8013 万元", "工资福利支出 8031 万元"))
+    outcome = load([pdf], folder / "warehouse.duckdb", quiet=True)
+    assert outcome.transform_ok, outcome.transform_error
+    return pdf, _evaluate(folder / "warehouse.duckdb")
+
+
+def test_a_changed_narrative_amount_fails_at_its_sentence(one_change):
+    pdf, evaluation = one_change
+    failures = evaluation.failures
+    assert len(failures) == 1
+    failure = failures.iloc[0]
+    assert failure.identity_id == "narrative_amount_equals_table"
+    assert (failure.stated, failure.expected) == ("8031 万元", "8013 万元")
+    assert failure.page == _page_printing(pdf, "工资福利支出 8031 万元")
+    assert failure.sentence.startswith("工资福利支出 8031 万元,主要用于")
+    assert "表6" in failure.detail and "8,013.00" in failure.detail
+    assert not evaluation.gx_success["narrative_amount_equals_table"]
+    assert evaluation.gx_success["narrative_change_percent_recomputes"]
+
+
+@pytest.fixture(scope="session")
+def two_years(seed_spec, tmp_path_factory):
+    """The seed as 2025 with its narrative cut to 二、收入 and 七、“三公” (one share and one
+    percentage misprinted), and a 2024 twin whose “三公” table differs: 公务接待费 9.50 where
+    the 2025 narrative says 与上年持平, total 113.75 where it says 减少 13.25 万元."""
+    folder = tmp_path_factory.mktemp("narrative_two_years")
+
+    def year_2025(spec):
+        paragraphs, keep = [], False
+        for paragraph in spec["back_matter"][0]["paragraphs"]:
+            if paragraph[:2] in ("一、", "三、", "四、", "五、", "六、", "八、", "九、", "十、") or paragraph.startswith("十"):
+                keep = False
+            if paragraph.startswith(("二、", "七、")):
+                keep = True
+            if keep:
+                paragraphs.append(paragraph)
+        spec["back_matter"][0]["paragraphs"] = paragraphs
+        _replace_in_narrative(spec, "占 86.44%", "占 84.66%")
+        _replace_in_narrative(spec, "下降 29.82%", "下降 28.92%")
+
+    def year_2024(spec):
+        spec["document"]["title"] = "武汉市经济和信息化局2024年部门预算"
+        spec["document"]["fiscal_year"] = 2024
+        spec["back_matter"] = []
+        seed_table(spec, "表7")["rows"] = [["113.75", "42.75", "61.50", "", "61.50", "9.50"]]
+
+    pdf_2025 = render_variant(seed_spec, folder / "wuhan_2025.pdf", year_2025)
+    pdf_2024 = render_variant(seed_spec, folder / "wuhan_2024.pdf", year_2024)
+    outcome = load([pdf_2025, pdf_2024], folder / "warehouse.duckdb", quiet=True)
+    assert outcome.transform_ok and not outcome.refused, (outcome.transform_error, outcome.refused)
+    return pdf_2025, _evaluate(folder / "warehouse.duckdb")
+
+
+def test_prior_year_document_checks_pass_and_fail(two_years):
+    pdf, evaluation = two_years
+    results = evaluation.results
+    prior = results[results.identity_id == "narrative_change_equals_prior_document"]
+    # 因公出国 30 vs 42.75 and 公务用车 61 vs 61.50 agree; the total 100.10 vs 113.75 does not.
+    assert sorted(zip(prior.printed_text, prior.passed)) == [("0.5 万元", True), ("12.75 万元", True), ("13.25 万元", False)]
+    total = prior[~prior.passed].iloc[0]
+    assert (total.stated, total.expected) == ("-13.25 万元", "-13.65 万元")
+    assert total.page == _page_printing(pdf, "比 2024 年减少 13.25 万元")
+    direction = results[results.identity_id == "narrative_change_direction_matches_sign"]
+    flat = direction[direction.printed_text == "持平"].iloc[0]
+    assert (flat.passed, flat.stated, flat.expected) == (False, "flat (持平)", "decrease")
+    assert "9.10" in flat.detail or "91000" in flat.detail
+    assert direction[direction.printed_text != "持平"].passed.all()
+
+
+def test_misprinted_share_and_percentage_fail_at_their_sentences(two_years):
+    pdf, evaluation = two_years
+    failures = evaluation.failures.set_index("identity_id")
+    share = failures.loc["narrative_share_percent_recomputes"]
+    assert (share.stated, share.expected) == ("84.66%", "86.44%")
+    assert share.page == _page_printing(pdf, "占 84.66%")
+    percent = failures.loc["narrative_change_percent_recomputes"]
+    # 30 万元 is printed without decimals: 12.75 of 29.5–30.5 + 12.75 is 29.47%–30.19%.
+    assert (percent.stated, percent.expected) == ("28.92%", "29.47%–30.19%")
+    assert percent.page == _page_printing(pdf, "下降 28.92%")
+    assert len(evaluation.failures) == 4  # with the total change and the 持平 above
+
+
+# ── The arithmetic, with passing and failing cases ───────────────────────────────────
+
+
+def test_rounding_is_half_up_at_the_printed_precision():
+    assert _rounded(Decimal("37151.4655"), 2) == Decimal("37151.47")
+    assert _rounded(Decimal("0.125"), 2) == Decimal("0.13")  # half up, not to even
+    assert _rounded(Decimal("26840.00"), 0) == Decimal("26840")
+    assert _rounded(Decimal("26840.50"), 0) != Decimal("26840")
+
+
+def test_percentage_range_from_rounded_amounts():
+    # 12774 of a base 26840 − 12774, each within half a 万元: 90.81% is inside, 90.18% is not.
+    low, high = _range(lambda a, c: c / (a - c) * 100, (Decimal("26839.5"), Decimal("26840.5")),
+                       (Decimal("12773.5"), Decimal("12774.5")))
+    assert low <= Decimal("90.81") <= high
+    assert not low <= Decimal("90.18") <= high
