@@ -119,6 +119,12 @@ def check(warehouse: Path | None, list_not_applicable: bool) -> None:
     passed, failed and were not applicable, then each failure with its table, page,
     row, column and both sides. Only reads the warehouse; `cnbudget load` persists the
     same verdicts in dq.identity_results. Exit 1 on any failure, 2 without a warehouse.
+
+    \b
+    Examples:
+      cnbudget check
+      cnbudget check --not-applicable --warehouse budgets.duckdb
+      cnbudget report                     # the same failures, highlighted on the page
     """
     import duckdb
 
