@@ -5,13 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export DAGSTER_HOME := $(CURDIR)/.dagster
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: run test check bench ui seed-pdf clean
+.PHONY: run test check report bench ui seed-pdf clean
 
 # The environment: a venv with cnbudget (editable) and its pinned dependencies,
 # and the dbt manifest the Dagster definitions are built from.
@@ -27,24 +28,34 @@ $(CJK_FONT):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq fonts-wqy-microhei
 
+# Debian's headless Chromium and its driver: the report test and benchmark open the report in it.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium chromium-driver
+
 # Load every PDF in raw/ into warehouse.duckdb, print what was found, document the models.
 run: $(INSTALLED)
 	$(BIN)/cnbudget load raw --warehouse warehouse.duckdb
 	cd dbt_project && CNBUDGET_WAREHOUSE=$(CURDIR)/warehouse.duckdb ../$(BIN)/dbt docs generate --profiles-dir . --quiet
 
-test: $(INSTALLED) $(CJK_FONT)
+test: $(INSTALLED) $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/pytest
 
 check: $(INSTALLED)
 	$(BIN)/cnbudget check --warehouse warehouse.duckdb
 
+# The load report of warehouse.duckdb: report/index.html, opens offline.
+report: $(INSTALLED)
+	$(BIN)/cnbudget report --warehouse warehouse.duckdb
+
 # Extraction speed and memory (figures for the notes; no timed tests).
-bench: $(INSTALLED)
+bench: $(INSTALLED) $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/python -m tests.benchmarks.extraction
+	$(BIN)/python -m tests.benchmarks.report
 
 # The Dagster UI on this project (the same local instance the CLI records runs in).
 ui: $(INSTALLED)
-	$(BIN)/dagster dev
+	$(BIN)/cnbudget ui
 
 # Re-render the committed seed PDF from its ground truth (after changing either).
 seed-pdf: $(INSTALLED) $(CJK_FONT)
