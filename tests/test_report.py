@@ -315,6 +315,28 @@ def test_results_that_no_longer_describe_the_warehouse_are_flagged(report_wareho
     assert 'id="stale"' in html and "the warehouse changed" in html
 
 
+# ── Dagster ─────────────────────────────────────────────────────────────────────
+def test_the_report_asset_links_the_report_and_tells_each_partition_its_identities(report_warehouse, twin_id):
+    from dagster import AssetRecordsFilter, materialize
+    from dagster_duckdb import DuckDBResource
+
+    from cnbudget.pipeline import local_instance
+    from cnbudget.report.asset import RAW_DOCUMENTS, load_report
+
+    instance = local_instance()  # the session's, where the load registered the partitions
+    result = materialize([load_report], resources={"warehouse": DuckDBResource(database=str(report_warehouse))}, instance=instance)
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    report = Path(metadata["report"].value)
+    assert report == report_warehouse.parent / "report" / "index.html" and report.stat().st_size > 10_000
+    assert (metadata["identities_failed"].value, metadata["refused_files"].value, metadata["documents"].value) == (3, 1, 2)
+    assert f"| {twin_id} | 11 | 27 |" in metadata["by_document"].value
+    assert re.search(r"\| marts\.published_figures \| [\d,]+ \|", metadata["row_counts"].value)
+    observed = instance.fetch_observations(AssetRecordsFilter(asset_key=RAW_DOCUMENTS, asset_partitions=[twin_id]), limit=1)
+    partition = observed.records[0].asset_observation.metadata
+    assert partition["identities_failed"].value == 3 and partition["identities_evaluated"].value > 400
+    assert partition["report"].value == f"{report.as_uri()}#doc-{twin_id}"
+
+
 # ── The CLI ─────────────────────────────────────────────────────────────────────
 def test_cnbudget_report_writes_the_report_and_refuses_a_missing_warehouse(report_warehouse, tmp_path):
     result = run_cli("report", "--warehouse", str(report_warehouse), "--out", str(tmp_path / "r"))
@@ -385,7 +407,7 @@ def test_cnbudget_ui_serves_the_dagster_ui_on_this_project(tmp_path):
             except OSError:
                 pass
             time.sleep(1)
-        assert "identity_results" in body and "published_figures" in body, body
+        assert all(key in body for key in ("identity_results", "published_figures", "load_report")), body
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # dagster dev and the webserver and daemon it started
         try:

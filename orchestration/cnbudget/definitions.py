@@ -8,6 +8,7 @@ from cnbudget import settings
 from cnbudget.ingest.assets import raw_budget_document
 from cnbudget.ingest.sensors import landing_folder_sensor
 from cnbudget.quality.checks import identity_checks, identity_results
+from cnbudget.report.asset import load_report
 from cnbudget.transform.assets import budget_dbt_models
 from cnbudget.transform.project import dbt_project
 
@@ -21,7 +22,7 @@ def build_resources() -> dict:
 
 
 defs = Definitions(
-    assets=[raw_budget_document, budget_dbt_models, identity_results],
+    assets=[raw_budget_document, budget_dbt_models, identity_results, load_report],
     asset_checks=[identity_checks],
     sensors=[landing_folder_sensor],
     resources=build_resources(),

@@ -160,13 +160,16 @@ def read_warehouse(warehouse: Path) -> ReportData:
         return read_report_data(conn, warehouse, stale_reason(conn, load_catalogue()))
 
 
-def build_report(warehouse: Path, out_dir: Path | None = None, landing_dir: Path | None = None) -> Path:
-    """Write the report of `warehouse` to out_dir/index.html (default: report/ beside the
-    warehouse) and return its path."""
-    warehouse = warehouse.resolve()
-    out_dir = out_dir or default_report_dir(warehouse)
-    html = render_report(read_warehouse(warehouse), landing_dir)
+def write_report(data: ReportData, out_dir: Path | None = None, landing_dir: Path | None = None) -> Path:
+    """Write the report to out_dir/index.html (default: report/ beside the warehouse)."""
+    out_dir = out_dir or default_report_dir(data.warehouse)
+    html = render_report(data, landing_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / REPORT_FILE
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def build_report(warehouse: Path, out_dir: Path | None = None, landing_dir: Path | None = None) -> Path:
+    """Read `warehouse` and write its report; returns the path of index.html."""
+    return write_report(read_warehouse(warehouse.resolve()), out_dir, landing_dir)
