@@ -51,6 +51,7 @@ report: $(INSTALLED)
 # Extraction speed and memory (figures for the notes; no timed tests).
 bench: $(INSTALLED) $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/python -m tests.benchmarks.extraction
+	$(BIN)/python -m tests.benchmarks.loads
 	$(BIN)/python -m tests.benchmarks.report
 
 # The Dagster UI on this project (the same local instance the CLI records runs in).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -28,19 +29,23 @@ _FINGERPRINTS = {
     "raw.cells": "select * from raw.cells",
     "raw.coverage_gaps": "select * from raw.coverage_gaps",
     "raw.documents": "select * exclude (loaded_at, source_file) from raw.documents",
+    "marts.dim_document": "select * exclude (loaded_at, source_file) from marts.dim_document",
     "marts.published_figures": "select * from marts.published_figures",
 }
 
 
-def fingerprint(warehouse: Path) -> dict[str, tuple[int, str]]:
+def fingerprint(warehouse: Path, with_load_times: bool = False) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent digest of every row, per table."""
+    queries = dict(_FINGERPRINTS)
+    if with_load_times:
+        queries["raw.documents"] = "select * exclude (source_file) from raw.documents"
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         return {
             name: conn.execute(
                 "select count(*), md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
                 f"from ({query}) t"
             ).fetchone()
-            for name, query in _FINGERPRINTS.items()
+            for name, query in queries.items()
         }
 
 
@@ -80,9 +85,9 @@ def test_dagster_materialize_builds_the_same_warehouse_as_cnbudget_load(seed_war
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     # The partition's PDF is found in the landing folder (raw/) by its content hash.
-    raw_assets = ",".join(f"raw/{name}" for name in RAW_TABLES)
-    materialize("--select", raw_assets, "--partition", seed_document_id())
-    materialize("--select", "staging/stg_budget__cells,staging/stg_budget__rows,marts/published_figures")
+    ingest_assets = ",".join(["staged/budget_document"] + [f"raw/{name}" for name in RAW_TABLES])
+    materialize("--select", ingest_assets, "--partition", seed_document_id())
+    materialize("--select", "group:reference or group:staging or group:intermediate or group:marts or group:dq")
 
     assert fingerprint(warehouse) == fingerprint(seed_warehouse)
 
@@ -93,3 +98,17 @@ def test_fingerprint_tells_warehouses_apart(seed_warehouse, tmp_path):
     with duckdb.connect(str(changed)) as conn:
         conn.execute("update raw.cells set text = '466.76' where text = '466.67'")
     assert fingerprint(changed)["raw.cells"] != fingerprint(seed_warehouse)["raw.cells"]
+
+
+def test_yearly_schedule_reloads_the_year_folder():
+    from dagster import build_schedule_context, instance_for_test
+
+    from cnbudget.ingest.sensors import yearly_reload_schedule
+
+    with instance_for_test() as instance:
+        context = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2025, 3, 1, 3))
+        requests = yearly_reload_schedule(context)
+        assert [r.partition_key for r in requests] == [seed_document_id()]
+        assert instance.get_dynamic_partitions(budget_documents.name) == [seed_document_id()]
+        other_year = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2024, 3, 1, 3))
+        assert yearly_reload_schedule(other_year) == []  # raw/2024/ holds nothing

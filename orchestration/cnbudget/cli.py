@@ -44,18 +44,33 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_warehouse_option
-def load(paths: tuple[Path, ...], warehouse: Path | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Extraction processes at once (default: ${settings.WORKERS_ENV} or the number of cores).",
+)
+def load(paths: tuple[Path, ...], warehouse: Path | None, workers: int | None) -> None:
     """Load PDFs (files or folders; default: the landing folder raw/).
 
-    Each PDF is a partition of the raw assets (its content hash); then the dbt models
-    are built and the identity checks run. Exits 2 when any file was refused.
+    Each PDF is a partition of the ingest assets (its content hash): extracted in
+    parallel, loaded one at a time, then the dbt models are built and the identity
+    checks run. The same file twice changes nothing; a corrected file for the same
+    department, year and kind becomes the current version. Exits 2 when any file
+    was refused (the others still load), 1 when the models fail to build.
+
+    \b
+    Examples:
+      cnbudget load
+      cnbudget load budgets/2025/ extra.pdf --workers 2
     """
     from cnbudget.pipeline import load as run_load
 
     warehouse_path = settings.export_environment(warehouse)
     targets = list(paths) or [settings.landing_dir()]
     click.echo(f"Loading {', '.join(str(p) for p in targets)} into {warehouse_path}")
-    outcome = run_load(targets, warehouse_path, quiet=True)
+    with _ProgressBars() as progress:
+        outcome = run_load(targets, warehouse_path, quiet=True, workers=workers, progress=progress)
     _print_load_summary(outcome, warehouse_path)
     if not outcome.transform_ok:
         click.echo(f"dbt build failed: {outcome.transform_error}", err=True)
@@ -64,16 +79,61 @@ def load(paths: tuple[Path, ...], warehouse: Path | None) -> None:
         sys.exit(2)
 
 
+class _ProgressBars:
+    """A bar per file (staged, loaded) and one overall, drawn on stderr."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True),
+            transient=False,
+        )
+        self._progress.__enter__()
+        self._tasks = {}
+        return self
+
+    def __exit__(self, *exc):
+        return self._progress.__exit__(*exc)
+
+    def begin(self, paths):
+        self._overall = self._progress.add_task("all files (staged + loaded)", total=2 * len(paths) or 1)
+        for path in paths:
+            self._tasks[path] = self._progress.add_task(f"  {path.name[:40]}", total=2)
+
+    def _step(self, path, ok):
+        self._progress.advance(self._tasks[path])
+        self._progress.advance(self._overall)
+        if not ok:
+            self._progress.update(self._tasks[path], description=f"  {path.name[:40]} (refused)")
+
+    def staged(self, path, ok):
+        self._step(path, ok)
+
+    def loaded(self, path, ok):
+        self._step(path, ok)
+
+    def transforming(self):
+        self._progress.update(self._overall, description="all files loaded; building models and checks")
+
+
 def _print_load_summary(outcome, warehouse_path: Path) -> None:
     import duckdb
+    from rich.console import Console
+    from rich.table import Table
 
-    from cnbudget.ingest.warehouse import ensure_raw_schema
+    from cnbudget.ingest.warehouse import ensure_raw_schema, warehouse_lock
 
-    with duckdb.connect(str(warehouse_path)) as conn:
+    summary = Table(title="Load summary", show_lines=False)
+    for column in ("file", "status", "document", "department / year / kind", "version", "tables", "numbers"):
+        summary.add_column(column)
+    with warehouse_lock(warehouse_path), duckdb.connect(str(warehouse_path)) as conn:
         ensure_raw_schema(conn)
         for file in outcome.files:
             if not file.loaded:
-                click.echo(f"\n✗ {file.path.name}: refused — {file.error}")
+                click.echo(f"\n✗ {file.path.name}: refused ({file.reason}) — {file.error}")
+                summary.add_row(file.path.name, f"refused: {file.reason}", file.document_id or "", "", "", "", "")
                 continue
             doc = conn.execute(
                 "select department, fiscal_year, kind, page_count from raw.documents where document_id = ?",
@@ -88,14 +148,20 @@ def _print_load_summary(outcome, warehouse_path: Path) -> None:
             ).fetchall()
             click.echo(
                 f"\n✓ {file.path.name}  [{file.document_id}]  {doc[0]} {doc[1]} {doc[2]}, "
-                f"{doc[3]} pages, {len(tables)} tables"
+                f"{doc[3]} pages, {len(tables)} tables ({file.status})"
             )
             for label, title, kind, unit, first, last, rows, empty, numbers in tables:
                 pages = f"p{first}" if first == last else f"p{first}-{last}"
                 shape = "empty" if empty else f"{rows} rows, {numbers} numbers"
                 click.echo(f"    {label or '—':6} {title}  ({kind}, {unit}, {pages}: {shape})")
+            summary.add_row(
+                file.path.name, file.status, file.document_id, f"{doc[0]} / {doc[1]} / {doc[2]}",
+                str(file.version), str(len(tables)), str(sum(t[-1] for t in tables)),
+            )
+    click.echo()
+    Console(width=160).print(summary)
     loaded = len(outcome.files) - len(outcome.refused)
-    click.echo(f"\n{loaded} loaded, {len(outcome.refused)} refused.")
+    click.echo(f"{loaded} loaded, {len(outcome.refused)} refused.")
     if outcome.check_results:
         failed = [name for name, ok in outcome.check_results.items() if not ok]
         click.echo(

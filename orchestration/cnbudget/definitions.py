@@ -5,8 +5,8 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from cnbudget import settings
-from cnbudget.ingest.assets import raw_budget_document
-from cnbudget.ingest.sensors import landing_folder_sensor
+from cnbudget.ingest.assets import raw_budget_document, staged_budget_document
+from cnbudget.ingest.sensors import ingest_documents_job, landing_folder_sensor, yearly_reload_schedule
 from cnbudget.quality.checks import identity_checks, identity_results
 from cnbudget.report.asset import load_report
 from cnbudget.transform.assets import budget_dbt_models
@@ -22,8 +22,10 @@ def build_resources() -> dict:
 
 
 defs = Definitions(
-    assets=[raw_budget_document, budget_dbt_models, identity_results, load_report],
+    assets=[staged_budget_document, raw_budget_document, budget_dbt_models, identity_results, load_report],
     asset_checks=[identity_checks],
+    jobs=[ingest_documents_job],
     sensors=[landing_folder_sensor],
+    schedules=[yearly_reload_schedule],
     resources=build_resources(),
 )

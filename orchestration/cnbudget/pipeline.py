@@ -1,17 +1,23 @@
 """Driving the Dagster assets from Python: the one code path behind the CLI and tests.
 
-A load registers each PDF as a partition (its content hash), materializes the raw
-assets for it, then builds the dbt models, then dq/identity_results, whose asset checks
-report the identities.
+A load registers each PDF as a partition (its content hash), then
+1. stages the partitions (extraction to Parquet) in up to `workers` processes at once,
+2. applies them to the raw layer one at a time (DuckDB has one writer),
+3. builds the dbt models (and runs their tests),
+4. materializes dq/identity_results, whose asset checks report the identities.
+Every step is a Dagster run in the local instance, so the UI shows what the CLI did.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from dagster import AssetSelection, DagsterInstance, materialize
 
@@ -23,14 +29,21 @@ DAGSTER_YAML = """\
 telemetry:
   enabled: false
 """
+_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 @dataclass
 class FileOutcome:
     path: Path
     document_id: str | None
-    loaded: bool
+    status: str  # loaded | unchanged | refused
     error: str = ""
+    reason: str = ""  # the refusal's kind (raw.load_errors.error_kind)
+    version: int | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self.status != "refused"
 
 
 @dataclass
@@ -45,6 +58,22 @@ class LoadOutcome:
         return [f for f in self.files if not f.loaded]
 
 
+class Progress(Protocol):
+    """What a load reports while it runs (the CLI draws progress bars from it)."""
+
+    def begin(self, paths: list[Path]) -> None: ...
+    def staged(self, path: Path, ok: bool) -> None: ...
+    def loaded(self, path: Path, ok: bool) -> None: ...
+    def transforming(self) -> None: ...
+
+
+class _Silent:
+    def begin(self, paths): ...
+    def staged(self, path, ok): ...
+    def loaded(self, path, ok): ...
+    def transforming(self): ...
+
+
 def local_instance() -> DagsterInstance:
     """Dagster's local instance in DAGSTER_HOME (default: .dagster beside the project),
     the same one `dagster dev` shows, so CLI runs appear in the UI."""
@@ -56,17 +85,40 @@ def local_instance() -> DagsterInstance:
     return DagsterInstance.get()
 
 
-def _failure_message(result) -> str:
+def _failure(result) -> tuple[str, str]:
+    """The message and kind of a failed run's first failure."""
     for event in result.get_step_failure_events():
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
-            return data.user_failure_data.description
+            reason = data.user_failure_data.metadata.get("reason")
+            return data.user_failure_data.description, reason.value if reason else "failed"
         if data.error:
-            return data.error.message.strip().splitlines()[-1]
-    return "the run failed"
+            return data.error.message.strip().splitlines()[-1], "error"
+    return "the run failed", "error"
 
 
-_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+def _stage(path: str, document_id: str, quiet: bool) -> tuple[bool, str, str]:
+    """Stage one partition in this process (the unit of work of the extraction pool)."""
+    from cnbudget.definitions import build_resources
+    from cnbudget.ingest.assets import staged_budget_document
+
+    try:
+        result = materialize(
+            [staged_budget_document],
+            partition_key=document_id,
+            run_config={
+                "ops": {staged_budget_document.op.name: {"config": {"path": path}}},
+                **(_QUIET_LOGS if quiet else {}),
+            },
+            resources=build_resources(),
+            instance=local_instance(),
+            raise_on_error=False,
+            tags={"cnbudget/source_file": Path(path).name},
+        )
+    except Exception as error:  # noqa: BLE001 - reported for this file; the batch goes on
+        return False, f"{Path(path).name}: {type(error).__name__}: {error}", "error"
+    message, reason = ("", "") if result.success else _failure(result)
+    return result.success, message, reason
 
 
 def load(
@@ -74,44 +126,84 @@ def load(
     warehouse: Path | None = None,
     instance: DagsterInstance | None = None,
     quiet: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> LoadOutcome:
     """Load PDFs (files or folders) through the Dagster assets; `quiet` keeps Dagster's
     and dbt's console output out of the way (it stays in the Dagster instance)."""
     from cnbudget.definitions import build_resources
-    from cnbudget.ingest.assets import budget_documents, raw_budget_document
+    from cnbudget.ingest.assets import budget_documents, raw_budget_document, staged_budget_document
     from cnbudget.quality.checks import PUBLISHED_FIGURES, identity_checks, identity_results
     from cnbudget.transform.assets import budget_dbt_models
 
     settings.export_environment(warehouse)
     instance = instance or local_instance()
     resources = build_resources()
+    progress = progress or _Silent()
+    workers = workers or settings.workers()
     outcome = LoadOutcome()
-    for path in pdf_files(paths):
-        if not path.exists():
-            outcome.files.append(FileOutcome(path, None, False, f"{path}: no such file"))
+    files = pdf_files(paths)
+    progress.begin(files)
+
+    pending: list[FileOutcome] = []
+    for path in files:
+        if not path.is_file():
+            outcome.files.append(FileOutcome(path, None, "refused", f"{path}: no such file", "missing_file"))
+            progress.staged(path, False)
+            progress.loaded(path, False)
             continue
         document_id = document_id_of(path)
         instance.add_dynamic_partitions(budget_documents.name, [document_id])
+        pending.append(FileOutcome(path, document_id, "staged"))
+    outcome.files.extend(pending)
+
+    # 1. Extraction, in parallel: it never touches DuckDB.
+    jobs = [(str(f.path.resolve()), f.document_id, quiet) for f in pending]
+    if workers > 1 and len(jobs) > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+            futures = [pool.submit(_stage, *job) for job in jobs]
+            results = []
+            for file, future in zip(pending, futures):
+                results.append(future.result())
+                progress.staged(file.path, results[-1][0])
+    else:
+        results = []
+        for file, job in zip(pending, jobs):
+            results.append(_stage(*job))
+            progress.staged(file.path, results[-1][0])
+
+    # 2. Loading, one document at a time.
+    for file, (ok, message, reason) in zip(pending, results):
+        if not ok:
+            file.status, file.error, file.reason = "refused", message, reason
+            progress.loaded(file.path, False)
+            continue
         result = materialize(
-            [raw_budget_document],
-            partition_key=document_id,
-            run_config={
-                "ops": {"raw_budget_document": {"config": {"path": str(path.resolve())}}},
-                **(_QUIET_LOGS if quiet else {}),
-            },
+            [staged_budget_document, raw_budget_document],
+            selection=AssetSelection.assets(raw_budget_document),
+            partition_key=file.document_id,
             resources=resources,
             instance=instance,
             raise_on_error=False,
-            tags={"cnbudget/source_file": path.name},
+            run_config=_QUIET_LOGS if quiet else None,
+            tags={"cnbudget/source_file": file.path.name},
         )
-        error = "" if result.success else _failure_message(result)
-        outcome.files.append(FileOutcome(path, document_id, result.success, error))
+        if result.success:
+            metadata = result.get_asset_materialization_events()[0].materialization.metadata
+            file.status, file.version = metadata["status"].value, metadata["version"].value
+        else:
+            file.status = "refused"
+            file.error, file.reason = _failure(result)
+        progress.loaded(file.path, result.success)
 
+    # 3. The models and their checks, once for the whole batch.
     if any(f.loaded for f in outcome.files):
+        progress.transforming()
         # dbt's own progress lines go to stdout; quiet keeps them out of the CLI's report.
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
             result = materialize(
-                [raw_budget_document, budget_dbt_models],
+                [staged_budget_document, raw_budget_document, budget_dbt_models],
                 selection=AssetSelection.assets(budget_dbt_models),
                 resources=resources,
                 instance=instance,
@@ -119,9 +211,9 @@ def load(
                 run_config=_QUIET_LOGS if quiet else None,
             )
         outcome.transform_ok = result.success
-        outcome.transform_error = "" if result.success else _failure_message(result)
+        outcome.transform_error = "" if result.success else _failure(result)[0]
         outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-        # The identities, in a run of their own: a failing dbt test fails the dbt step,
+        # 4. The identities, in a run of their own: a failing dbt test fails the dbt step,
         # and an inconsistent publication is exactly what the identities must report.
         if any(e.asset_key == PUBLISHED_FIGURES for e in result.get_asset_materialization_events()):
             identities = materialize(
@@ -135,5 +227,5 @@ def load(
             outcome.check_results |= {e.check_name: e.passed for e in identities.get_asset_check_evaluations()}
             if not identities.success:
                 outcome.transform_ok = False
-                outcome.transform_error = outcome.transform_error or _failure_message(identities)
+                outcome.transform_error = outcome.transform_error or _failure(identities)[0]
     return outcome

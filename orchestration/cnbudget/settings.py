@@ -21,6 +21,8 @@ LANDING_ENV = "CNBUDGET_LANDING_DIR"
 CACHE_ENV = "CNBUDGET_CACHE_DIR"
 CAMELOT_ENGINE_ENV = "CNBUDGET_CAMELOT_ENGINE"
 MAX_PAGES_ENV = "CNBUDGET_MAX_PAGES"
+HANDOFF_ENV = "CNBUDGET_HANDOFF_URL"
+WORKERS_ENV = "CNBUDGET_WORKERS"
 
 
 def warehouse_path() -> Path:
@@ -40,6 +42,16 @@ def cache_dir() -> Path:
 def camelot_engine() -> str:
     """camelot lattice's line detection: vector (default), combined or raster."""
     return os.environ.get(CAMELOT_ENGINE_ENV, "vector")
+
+
+def handoff_url() -> str:
+    """Where extraction leaves its Parquet for the loader: a folder or an fsspec URL."""
+    return os.environ.get(HANDOFF_ENV, str(REPO_ROOT / ".cache" / "handoff"))
+
+
+def workers() -> int:
+    """Extraction processes a load may run at once."""
+    return max(1, int(os.environ.get(WORKERS_ENV, str(os.cpu_count() or 1))))
 
 
 def max_pages() -> int:

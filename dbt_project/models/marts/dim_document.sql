@@ -8,6 +8,10 @@ select
     case when kind = '单位预算' then department end as budget_unit,
     kind,
     fiscal_year,
+    version,
+    -- a corrected file for the same department, year and kind is a new version: analysts
+    -- usually want the current one; earlier ones stay for history
+    is_current,
     page_count,
     loaded_at
 from {{ source('raw', 'documents') }}

@@ -21,6 +21,7 @@ from cnbudget.extract.pages import (
     check_unit,
     department_name,
     find_table_starts,
+    open_pdf,
     read_pages,
 )
 from cnbudget.extract.tables import Cell, Table, continue_table, start_table
@@ -86,6 +87,9 @@ def extract_document(path: Path, cache_dir: Path | None = None, engine: str | No
     """Extract every budget table of one PDF; reuse a cached result of the same content."""
     path = Path(path)
     engine = engine or settings.camelot_engine()
+    # Checked before the cache: a limit or a file that changed kind applies to cached content too.
+    _check_file(path)
+    open_pdf(path, settings.max_pages()).close()
     sha = sha256_of(path)
     cached = cache_dir / f"{sha}-v{EXTRACTOR_VERSION}-{engine}.json" if cache_dir else None
     if cached and cached.exists():
@@ -103,8 +107,7 @@ def extract_document(path: Path, cache_dir: Path | None = None, engine: str | No
 
 def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
     source = path.name
-    _check_file(path)
-    pages = read_pages(path, max_pages=settings.max_pages())
+    pages = read_pages(path)
     if not any(p.text.strip() for p in pages):
         raise DocumentError(
             "no_text_layer",

@@ -50,8 +50,9 @@ class TableStart:
     department_line: str
 
 
-def read_pages(pdf_path: Path, max_pages: int | None = None) -> list[PageText]:
-    """Every page's text; a PDF over `max_pages` is refused before its text is read."""
+def open_pdf(pdf_path: Path, max_pages: int | None = None):
+    """The pypdfium2 document, or a DocumentError saying why it cannot be read; a PDF
+    over `max_pages` is refused before anything else is read."""
     import pypdfium2 as pdfium
 
     try:
@@ -64,12 +65,19 @@ def read_pages(pdf_path: Path, max_pages: int | None = None) -> list[PageText]:
         raise DocumentError(
             "corrupt_pdf", f"{pdf_path.name}: the PDF is truncated or corrupt and cannot be read ({error})"
         ) from error
+    if max_pages is not None and len(document) > max_pages:
+        pages = len(document)
+        document.close()
+        raise DocumentError(
+            "too_many_pages", f"{pdf_path.name}: {pages} pages, over the limit of {max_pages} (CNBUDGET_MAX_PAGES)"
+        )
+    return document
+
+
+def read_pages(pdf_path: Path, max_pages: int | None = None) -> list[PageText]:
+    """Every page's text."""
+    document = open_pdf(pdf_path, max_pages)
     try:
-        if max_pages is not None and len(document) > max_pages:
-            raise DocumentError(
-                "too_many_pages",
-                f"{pdf_path.name}: {len(document)} pages, over the limit of {max_pages} (CNBUDGET_MAX_PAGES)",
-            )
         pages = []
         for index in range(len(document)):
             textpage = document[index].get_textpage()

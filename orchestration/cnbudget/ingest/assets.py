@@ -1,33 +1,44 @@
-"""The raw layer as one partitioned multi-asset: a partition is one PDF."""
-# No `from __future__ import annotations` here: Dagster reads the Config annotation at runtime.
+"""The ingest assets, one partition per PDF (its content hash):
 
+staged/budget_document  extract the PDF (camelot) and leave Parquet at the hand-off
+                        location: runs in parallel, never touches DuckDB;
+raw/*                   apply the hand-off to the DuckDB raw layer in one transaction:
+                        in the pool "duckdb_writer" and under the warehouse lock, so
+                        writes are serialized however many extractions run.
+"""
+# No `from __future__ import annotations` here: Dagster reads the Config annotation at runtime.
 
 from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
+    AssetKey,
     AssetSpec,
     Config,
     DynamicPartitionsDefinition,
     Failure,
     MaterializeResult,
     MetadataValue,
+    asset,
     multi_asset,
 )
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from cnbudget import settings
-from cnbudget.extract.document import extract_document
+from cnbudget.extract.document import document_id_for, extract_document, sha256_of
 from cnbudget.extract.errors import DocumentError
+from cnbudget.ingest.handoff import read_handoff, write_handoff
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
-from cnbudget.ingest.warehouse import RAW_TABLES, write_document
+from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, raw_frames, record_load_error, warehouse_lock
 
 budget_documents = DynamicPartitionsDefinition(name="budget_documents")
+STAGED_DOCUMENT = AssetKey(["staged", "budget_document"])
+DUCKDB_WRITER_POOL = "duckdb_writer"
 
 RAW_DESCRIPTIONS = {
-    "documents": "One row per loaded budget PDF.",
+    "documents": "One row per loaded budget PDF and version.",
     "tables": "Every budget table found, one row per table instance (continuations joined).",
     "columns": "Column paths of each table, from its merged header.",
     "rows": "Logical rows: code (类/款/项 joined), level, label; side-by-side tables split in two.",
@@ -44,23 +55,31 @@ class SourceFile(Config):
     )
 
 
-@multi_asset(
-    specs=[AssetSpec(["raw", name], description=RAW_DESCRIPTIONS[name], group_name="raw") for name in RAW_TABLES],
-    partitions_def=budget_documents,
-    can_subset=False,
-)
-def raw_budget_document(context: AssetExecutionContext, config: SourceFile, warehouse: DuckDBResource):
-    """Extract every budget table of one PDF (camelot lattice) and replace its raw rows."""
+def _refuse(warehouse: DuckDBResource, path: Path, error: DocumentError, document_id: str) -> Failure:
+    """Record a refusal in raw.load_errors and turn it into the run's failure."""
+    sha = sha256_of(path) if path.exists() else None
+    with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+        record_load_error(conn, str(path), error, sha, document_id)
+    return Failure(description=str(error), metadata={"reason": error.kind, "source_file": str(path)})
+
+
+@asset(key=STAGED_DOCUMENT, partitions_def=budget_documents, group_name="ingest")
+def staged_budget_document(
+    context: AssetExecutionContext, config: SourceFile, warehouse: DuckDBResource
+) -> MaterializeResult:
+    """Extract every budget table of one PDF and stage it as Parquet for the loader."""
     document_id = context.partition_key
     path = Path(config.path) if config.path else find_in_landing(document_id, settings.landing_dir())
     try:
+        if not path.exists():
+            raise DocumentError("missing_file", f"{path}: no such file")
+        if document_id_for(sha256_of(path)) != document_id:
+            raise DocumentError("changed_file", f"{path.name}: its content no longer has id {document_id}")
         document = extract_document(path, settings.cache_dir())
-        if document.document_id != document_id:
-            raise DocumentError("changed_file", f"{path.name}: its content has id {document.document_id}, not {document_id}")
-        with warehouse.get_connection() as conn:
-            counts = write_document(conn, document)
+        frames = raw_frames(document)
     except DocumentError as error:
-        raise Failure(description=str(error)) from error
+        raise _refuse(warehouse, path, error, document_id) from error
+    location = write_handoff(frames, document_id, settings.handoff_url())
     tables = MetadataValue.md(
         "| # | label | kind | title | unit | pages | rows |\n|---|---|---|---|---|---|---|\n"
         + "\n".join(
@@ -69,15 +88,39 @@ def raw_budget_document(context: AssetExecutionContext, config: SourceFile, ware
             for t in document.tables
         )
     )
-    common = {
-        "source_file": str(path),
-        "department": document.department,
-        "fiscal_year": document.fiscal_year,
-        "numbers_in_grids": document.coverage_tokens,
-        "unaccounted_numbers": len(document.coverage_gaps),
-    }
+    return MaterializeResult(
+        metadata={
+            "source_file": str(path),
+            "department": document.department,
+            "fiscal_year": document.fiscal_year,
+            "kind": document.kind,
+            "pages": document.page_count,
+            "tables_found": tables,
+            "numbers_in_grids": document.coverage_tokens,
+            "unaccounted_numbers": len(document.coverage_gaps),
+            "handoff": location,
+        }
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(["raw", name], description=RAW_DESCRIPTIONS[name], group_name="raw", deps=[STAGED_DOCUMENT])
+        for name in RAW_TABLES
+    ],
+    partitions_def=budget_documents,
+    can_subset=False,
+    pool=DUCKDB_WRITER_POOL,
+)
+def raw_budget_document(context: AssetExecutionContext, warehouse: DuckDBResource):
+    """Apply one staged document to the raw layer in a single transaction (a new
+    version if its department, year and kind were loaded before; nothing if unchanged)."""
+    document_id = context.partition_key
+    frames = read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
+    with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+        result = apply_frames(conn, frames)
     for name in RAW_TABLES:
-        metadata = {**common, "rows_written": counts[name]}
-        if name == "tables":
-            metadata["tables_found"] = tables
-        yield MaterializeResult(asset_key=["raw", name], metadata=metadata)
+        yield MaterializeResult(
+            asset_key=["raw", name],
+            metadata={"status": result.status, "version": result.version, "rows_written": result.rows.get(name, 0)},
+        )

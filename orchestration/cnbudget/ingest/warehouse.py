@@ -1,13 +1,25 @@
-"""The DuckDB raw layer: what the PDFs print, one document replaced atomically."""
+"""The DuckDB raw layer: what the PDFs print, one document version per content hash.
+
+Extraction turns a document into frames (`raw_frames`, which also validates: nothing
+is written for a document that would be refused); the loader applies frames in one
+transaction (`apply_frames`). Between them the frames travel as Parquet (handoff.py),
+so extraction can run in parallel while writes to the DuckDB file stay serialized
+(`warehouse_lock`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
 import duckdb
 import pandas as pd
+from filelock import FileLock
 
-from cnbudget.extract.catalog import is_label_column, unit_multipliers
+from cnbudget.extract.catalog import is_form, is_label_column, table_kinds, unit_multipliers
 from cnbudget.extract.document import ExtractedDocument
 from cnbudget.extract.numbers import AmountParseError, parse_amount
 from cnbudget.extract.errors import DocumentError
@@ -28,11 +40,22 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     department VARCHAR,
     fiscal_year INTEGER,
     kind VARCHAR,                         -- 部门预算 / 单位预算
+    logical_key VARCHAR NOT NULL,         -- department|fiscal year|kind: versions of one budget share it
+    version INTEGER NOT NULL,             -- 1, 2 … in load order within a logical key
+    is_current BOOLEAN NOT NULL,          -- the latest version loaded; earlier ones stay queryable
     extractor_version VARCHAR NOT NULL,
     camelot_pages INTEGER[],              -- pages the grid reader was run on
     coverage_tokens INTEGER NOT NULL,     -- numbers printed inside table grids
     coverage_gaps INTEGER NOT NULL,       -- ...of which no stored cell accounts for (see raw.coverage_gaps)
     loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.load_errors (
+    source_file VARCHAR NOT NULL,
+    sha256 VARCHAR,
+    document_id VARCHAR,
+    error_kind VARCHAR NOT NULL,          -- empty_file, not_pdf, corrupt_pdf, encrypted_pdf, no_text_layer …
+    message VARCHAR NOT NULL,             -- names the file and the reason
+    failed_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS raw.tables (
     table_id VARCHAR PRIMARY KEY,         -- document_id:ordinal
@@ -109,9 +132,24 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     ensure_narrative_schema(conn)
 
 
-def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
+# Every budget of both families prints these; without them nothing can be verified.
+REQUIRED_TABLE_KINDS = ("income_expenditure_summary", "income", "expenditure")
+
+
+def _check_required_tables(document: ExtractedDocument, source: str) -> None:
+    found = {t.kind for t in document.tables}
+    names = {k.kind: k.name for k in table_kinds()}
+    missing = [f"{names[k]} ({k})" for k in REQUIRED_TABLE_KINDS if k not in found]
+    if missing:
+        raise DocumentError("missing_tables", f"{source}: required tables missing: {', '.join(missing)}")
+
+
+def raw_frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
+    """The document as one frame per raw table, validated for loading: required tables
+    present, every amount parses (else a DocumentError naming file, page and cell)."""
     doc_id = document.document_id
     source = document.source_file.rsplit("/", 1)[-1]
+    _check_required_tables(document, source)
     multipliers = unit_multipliers()
     tables, columns, rows, cells = [], [], [], []
     for table in document.tables:
@@ -166,7 +204,8 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
             )
         for cell in table.cells:
             number = None
-            spans_label = any(c in label_cols for c in range(cell.col, cell.col + cell.col_span))
+            # A form's cells are text (cnbudget.extract.performance reads their quantities).
+            spans_label = is_form(table.kind) or any(c in label_cols for c in range(cell.col, cell.col + cell.col_span))
             if not spans_label:
                 try:
                     number = parse_amount(cell.text)
@@ -204,11 +243,11 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
             "department": document.department,
             "fiscal_year": document.fiscal_year,
             "kind": document.kind,
+            "logical_key": f"{document.department}|{document.fiscal_year}|{document.kind}",
             "extractor_version": document.extractor_version,
             "camelot_pages": document.camelot_pages,
             "coverage_tokens": document.coverage_tokens,
             "coverage_gaps": len(document.coverage_gaps),
-            "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None),
         }
     ]
     gaps = [
@@ -235,42 +274,97 @@ def _frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_document(conn: duckdb.DuckDBPyConnection, document: ExtractedDocument) -> dict[str, int]:
-    """Replace one document's raw rows in a single transaction; returns rows written per table.
+@dataclass
+class LoadResult:
+    document_id: str
+    status: str  # loaded | unchanged (this content with this extractor is already there)
+    version: int
+    rows: dict[str, int]
 
-    Everything is validated (amounts parsed) before the transaction starts, so a bad
-    document leaves the warehouse exactly as it was.
+
+def apply_frames(conn: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> LoadResult:
+    """Load one document's frames in a single transaction.
+
+    The same content loaded again changes nothing. New content for the same department,
+    year and kind becomes the current version; earlier versions stay, flagged not current.
+    A failure rolls everything back: no partial document is ever visible.
     """
-    frames = _frames(document)
     ensure_raw_schema(conn)
-    doc_id = document.document_id
+    document = frames["documents"].iloc[0]
+    doc_id, logical_key = document["document_id"], document["logical_key"]
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute("DELETE FROM raw.cells WHERE document_id = ?", [doc_id])
-        conn.execute("DELETE FROM raw.coverage_gaps WHERE document_id = ?", [doc_id])
-        for child in ("columns", "rows"):
-            conn.execute(
-                f"DELETE FROM raw.{child} WHERE table_id IN (SELECT table_id FROM raw.tables WHERE document_id = ?)",
-                [doc_id],
-            )
-        conn.execute("DELETE FROM raw.tables WHERE document_id = ?", [doc_id])
-        conn.execute("DELETE FROM raw.documents WHERE document_id = ?", [doc_id])
-        delete_narrative(conn, doc_id)
+        existing = conn.execute(
+            "SELECT extractor_version, version, is_current FROM raw.documents WHERE document_id = ?", [doc_id]
+        ).fetchone()
+        if existing and existing[0] == document["extractor_version"]:
+            conn.execute("ROLLBACK")
+            return LoadResult(doc_id, "unchanged", existing[1], {})
+        if existing:  # re-extracted by a newer extractor: same version, same currency
+            version, is_current = existing[1], existing[2]
+        else:
+            latest = conn.execute(
+                "SELECT max(version) FROM raw.documents WHERE logical_key = ?", [logical_key]
+            ).fetchone()[0]
+            version, is_current = (latest or 0) + 1, True
+            conn.execute("UPDATE raw.documents SET is_current = false WHERE logical_key = ?", [logical_key])
+        _delete_document(conn, doc_id)
+        versioned = frames["documents"].assign(
+            version=version, is_current=is_current, loaded_at=datetime.now(timezone.utc).replace(tzinfo=None)
+        )
         for name in RAW_TABLES:
-            frame = frames[name]
-            if frame.empty:
-                continue
-            conn.register("incoming", frame)
-            # Columns by name; DECIMAL columns arrive as text and are cast exactly.
-            target_cols = [r[0] for r in conn.execute(f"DESCRIBE raw.{name}").fetchall()]
-            select = ", ".join(f'CAST("{c}" AS {_type(conn, name, c)})' for c in target_cols)
-            conn.execute(f"INSERT INTO raw.{name} SELECT {select} FROM incoming")
-            conn.unregister("incoming")
+            _insert(conn, name, versioned if name == "documents" else frames[name])
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
         raise
-    return {name: len(frames[name]) for name in RAW_TABLES}
+    return LoadResult(doc_id, "loaded", version, {name: len(frames[name]) for name in RAW_TABLES})
+
+
+def _delete_document(conn: duckdb.DuckDBPyConnection, doc_id: str) -> None:
+    for child in ("columns", "rows"):
+        conn.execute(
+            f"DELETE FROM raw.{child} WHERE table_id IN (SELECT table_id FROM raw.tables WHERE document_id = ?)",
+            [doc_id],
+        )
+    for table in ("cells", "coverage_gaps", "tables", "documents"):
+        conn.execute(f"DELETE FROM raw.{table} WHERE document_id = ?", [doc_id])
+    delete_narrative(conn, doc_id)
+
+
+def _insert(conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    conn.register("incoming", frame)
+    try:
+        # Columns by name; DECIMAL columns arrive as text and are cast exactly.
+        target_cols = [r[0] for r in conn.execute(f"DESCRIBE raw.{name}").fetchall()]
+        select = ", ".join(f'CAST("{c}" AS {_type(conn, name, c)})' for c in target_cols)
+        conn.execute(f"INSERT INTO raw.{name} SELECT {select} FROM incoming")
+    finally:
+        conn.unregister("incoming")
+
+
+def write_document(conn: duckdb.DuckDBPyConnection, document: ExtractedDocument) -> LoadResult:
+    """Validate and load one extracted document (extraction and loading in one process)."""
+    return apply_frames(conn, raw_frames(document))
+
+
+def record_load_error(conn: duckdb.DuckDBPyConnection, source_file: str, error: DocumentError,
+                      sha256: str | None = None, document_id: str | None = None) -> None:
+    ensure_raw_schema(conn)
+    conn.execute(
+        "INSERT INTO raw.load_errors VALUES (?, ?, ?, ?, ?, ?)",
+        [source_file, sha256, document_id, error.kind, str(error), datetime.now(timezone.utc).replace(tzinfo=None)],
+    )
+
+
+@contextmanager
+def warehouse_lock(warehouse: Path | str):
+    """Serialize writers to one DuckDB file across processes (DuckDB allows one writer
+    per file; waiting on a lock file beats failing with "could not set lock")."""
+    with FileLock(f"{warehouse}.lock"):
+        yield
 
 
 def _type(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> str:

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from cnbudget import settings
+from cnbudget.ingest.warehouse import warehouse_lock
 from cnbudget.transform.project import dbt_project, ensure_manifest
 
 ensure_manifest()
@@ -29,5 +30,7 @@ def model_key(schema: str, name: str) -> AssetKey:
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=BudgetDbtTranslator())
 def budget_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    settings.export_environment()
-    yield from dbt.cli(["build"], context=context).stream()
+    warehouse = settings.export_environment()
+    # dbt writes the warehouse: one writer at a time, across processes.
+    with warehouse_lock(warehouse):
+        yield from dbt.cli(["build"], context=context).stream()
