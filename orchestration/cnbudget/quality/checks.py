@@ -26,6 +26,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from cnbudget.quality.catalogue import Identity, load_catalogue
+from cnbudget.ingest.warehouse import warehouse_lock
 from cnbudget.quality.results import read_results, stale_reason, write_results
 from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, validate_warehouse
 from cnbudget.transform.assets import model_key
@@ -47,7 +48,8 @@ _LISTED = 50  # failures shown in a check's metadata; dq.identity_results has th
 )
 def identity_results(warehouse: DuckDBResource) -> MaterializeResult:
     # The catalogue the checks were defined from, so that results and checks agree.
-    with warehouse.get_connection() as conn:
+    # The only writer of dq.*: under the warehouse lock like every writer.
+    with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
         validation = validate_warehouse(conn, CATALOGUE)
         write_results(conn, validation)
     counts = validation.counts_by_document()
@@ -123,7 +125,8 @@ def _check_result(identity: Identity, results: pd.DataFrame) -> AssetCheckResult
     ],
 )
 def identity_checks(warehouse: DuckDBResource):
-    with duckdb.connect(warehouse.database, read_only=True) as conn:
+    # Read-only, but a writer in another process would refuse the file: wait for the lock.
+    with warehouse_lock(warehouse.database), duckdb.connect(warehouse.database, read_only=True) as conn:
         stale = stale_reason(conn, CATALOGUE)
         results = None if stale else read_results(conn)
     for identity in CATALOGUE.identities:
