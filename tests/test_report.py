@@ -329,7 +329,7 @@ def test_the_report_asset_links_the_report_and_tells_each_partition_its_identiti
     report = Path(metadata["report"].value)
     assert report == report_warehouse.parent / "report" / "index.html" and report.stat().st_size > 10_000
     assert (metadata["identities_failed"].value, metadata["refused_files"].value, metadata["documents"].value) == (3, 1, 2)
-    assert f"| {twin_id} | 11 | 27 |" in metadata["by_document"].value
+    assert f"| {twin_id} | 16 | 53 |" in metadata["by_document"].value  # the seed: 16 tables, 53 pages
     assert re.search(r"\| marts\.published_figures \| [\d,]+ \|", metadata["row_counts"].value)
     observed = instance.fetch_observations(AssetRecordsFilter(asset_key=RAW_DOCUMENTS, asset_partitions=[twin_id]), limit=1)
     partition = observed.records[0].asset_observation.metadata

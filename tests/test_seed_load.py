@@ -12,7 +12,8 @@ from tests.conftest import SEED_PDF
 from tests.gt_compare import compare_with_ground_truth
 from tests.pdfgen.render_budget import render_document
 
-SEED_LABELS = ["表1", "表2", "表3", "表4", "表5-1", "表5-2", "表6", "表7", "表8", "表9", "表10"]
+SEED_LABELS = ["表1", "表2", "表3", "表4", "表5-1", "表5-2", "表6", "表7", "表8", "表9", "表10",
+               "表11", "表12-1", "表12-2", "表12-3", "表12-4"]
 
 
 def seed_document_id() -> str:
@@ -22,7 +23,7 @@ def seed_document_id() -> str:
 def test_cli_load_reports_what_it_found(seed_load):
     assert seed_load.returncode == 0, seed_load.stderr
     out = seed_load.stdout
-    assert "武汉市经济和信息化局 2025 部门预算, 27 pages, 11 tables" in out
+    assert "武汉市经济和信息化局 2025 部门预算, 53 pages, 16 tables" in out
     assert "表3     部门支出总表  (expenditure, 万元, p8-9: 36 rows" in out
     assert "表8     政府性基金预算支出表  (government_fund, 万元, p18: empty)" in out
     assert "1 loaded, 0 refused." in out
@@ -62,7 +63,7 @@ def test_tables_identified_with_kind_unit_department_and_pages(seed_warehouse, s
             "select department, fiscal_year, kind, page_count from raw.documents where document_id = ?",
             [seed_document_id()],
         ).fetchone()
-    assert document == ("武汉市经济和信息化局", 2025, "部门预算", 27)
+    assert document == ("武汉市经济和信息化局", 2025, "部门预算", 53)
     assert [row[0] for row in found] == SEED_LABELS
     kinds = {row[0]: row[1] for row in found}
     assert kinds == {
@@ -77,10 +78,16 @@ def test_tables_identified_with_kind_unit_department_and_pages(seed_warehouse, s
         "表8": "government_fund",
         "表9": "state_capital",
         "表10": "projects",
+        "表11": "performance_overall",
+        "表12-1": "performance_project",
+        "表12-2": "performance_project",
+        "表12-3": "performance_project",
+        "表12-4": "performance_project",
     }
     assert {row[2] for row in found} == {"万元"}
     for label, _, _, department_line, first, last in found:
         assert [first, last] == [layout[label][0], layout[label][-1]], label
-        spec_line = next(t["department_line"] for t in seed_spec["tables"] if t["label"] == label)
+        spec_line = next(t["department_line"] for t in seed_spec["tables"] + seed_spec["performance_tables"]
+                         if t["label"] == label)
         assert department_line == spec_line, label
     assert layout["表3"] == [8, 9] and layout["表5-1"] == [12, 13]

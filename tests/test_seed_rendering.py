@@ -19,7 +19,9 @@ def test_committed_seed_pdf_has_not_drifted(seed_spec, tmp_path):
     # Published layout the extractor must cope with: tables over two pages, header repeated.
     assert layout["tables"]["表3"] == [8, 9]
     assert layout["tables"]["表5-1"] == [12, 13]
-    assert layout["page_count"] == 27
+    assert layout["page_count"] == 53
+    assert layout["tables"]["表11"] == [22, 23, 24, 25, 26, 27]  # forms over several pages
+    assert layout["tables"]["表12-4"] == [46, 47]
 
 
 def test_a_changed_cell_is_drift(seed_spec, tmp_path):

@@ -30,6 +30,8 @@ Page layout (A4 landscape, 841.89 x 595.28 pt, origin bottom-left):
   repeated and no label/title/unit line.  ``empty_note`` is drawn as one
   merged row spanning all columns under the header; ``notes`` are drawn as
   text lines below the grid;
+* ``performance_tables`` (表11 整体支出绩效目标表, 表12-x 项目支出绩效目标表): forms on a
+  fine column grid, see ``_draw_form_table``; each starts on a new page like a table;
 * ``back_matter`` pages, like ``front_matter``;
 * every page has its number ``- N -`` centered at the bottom (N = physical
   1-based page number, the cover included).
@@ -622,11 +624,123 @@ def _draw_table(doc: _Doc, table: dict, key: str) -> dict:
     )
 
 
+# ------------------------------------------------------------------ forms
+
+FORM_CELL_SIZE = 8.5
+
+
+def form_cell(spec) -> dict:
+    """One printed cell of a form row: "text" (one grid column), or {t: text, c: columns,
+    r: rows} for a merged cell."""
+    if isinstance(spec, str):
+        return dict(text=spec, colspan=1, rowspan=1)
+    if isinstance(spec, dict) and set(spec) <= {"t", "c", "r"} and isinstance(spec.get("t", ""), str):
+        return dict(text=spec.get("t", ""), colspan=int(spec.get("c", 1)), rowspan=int(spec.get("r", 1)))
+    raise TypeError(f"form cell {spec!r}: a quoted string or {{t: text, c: columns, r: rows}}")
+
+
+def place_form_cells(rows: list, n_cols: int, key: str = "") -> list[dict]:
+    """Cells of a form placed on its grid the way HTML places table cells: left to right
+    in each row, skipping grid positions that a merged cell from above still covers.
+    Every grid position must be covered exactly once (a transcription error otherwise)."""
+    covered: dict[tuple[int, int], int] = {}
+    placed = []
+    for r, row in enumerate(rows):
+        c = 0
+        for spec in row:
+            cell = form_cell(spec)
+            while (r, c) in covered:
+                c += 1
+            cell.update(row=r, col=c)
+            for rr in range(r, r + cell["rowspan"]):
+                for cc in range(c, c + cell["colspan"]):
+                    if (rr, cc) in covered or cc >= n_cols or rr >= len(rows):
+                        raise ValueError(f"{key}: row {r + 1} cell {cell['text'][:20]!r} overlaps or overflows the grid")
+                    covered[(rr, cc)] = len(placed)
+            placed.append(cell)
+            c += cell["colspan"]
+        missing = [cc for cc in range(n_cols) if (r, cc) not in covered]
+        if missing:
+            raise ValueError(f"{key}: row {r + 1} leaves grid columns {missing} uncovered")
+    return placed
+
+
+def _draw_form_table(doc: _Doc, table: dict, key: str) -> dict:
+    """A form (绩效目标表): rows of cells on a grid of ``col_widths`` (relative), merged
+    over columns (c) and rows (r); text left-aligned and wrapped per character. Pages
+    break between rows; a cell merged over rows that runs past a page break continues
+    on the next page as an empty cell (its text is drawn on the first page only)."""
+    widths_rel = [float(w) for w in table["col_widths"]]
+    n = len(widths_rel)
+    avail = PAGE_W - MARGIN_L - MARGIN_R
+    m = Metrics(float((table.get("layout") or {}).get("font_size", FORM_CELL_SIZE)))
+    col_x = [MARGIN_L]
+    for w in widths_rel:
+        col_x.append(col_x[-1] + avail * w / sum(widths_rel))
+    rows = table["rows"]
+    cells = place_form_cells(rows, n, key)
+    for cell in cells:
+        width = col_x[cell["col"] + cell["colspan"]] - col_x[cell["col"]]
+        cell["lines"] = wrap_text(cell["text"], m.size, width - 2 * m.pad_x)
+    row_h = [m.row_min] * len(rows)
+    for cell in sorted(cells, key=lambda c: c["rowspan"]):
+        need = len(cell["lines"]) * m.leading + 2 * m.pad_y
+        r0, r1 = cell["row"], cell["row"] + cell["rowspan"]
+        have = sum(row_h[r0:r1])
+        if need > have:
+            row_h[r1 - 1] += need - have
+
+    parts, pages = [], []
+    i, first = 0, True
+    while i < len(rows):
+        doc.new_page({"kind": "table", "key": key})
+        c = doc.c
+        pages.append(doc.page)
+        y = PAGE_H - MARGIN_T
+        if first:
+            c.setFont(FONT, LABEL_SIZE)
+            y -= LABEL_SIZE
+            if table.get("label"):
+                c.drawString(MARGIN_L, y, table["label"])
+            y -= 8 + TITLE_SIZE
+            c.setFont(FONT, TITLE_SIZE)
+            c.drawCentredString(PAGE_W / 2.0, y, table.get("title") or "")
+            y -= TITLE_SIZE * 1.4 + 2 + SUBTITLE_SIZE
+            c.setFont(FONT, SUBTITLE_SIZE)
+            if table.get("department_line"):
+                c.drawString(MARGIN_L, y, table["department_line"])
+            if table.get("unit_line"):
+                c.drawRightString(PAGE_W - MARGIN_R, y, table["unit_line"])
+            y -= 6
+        start, row_y = i, [y]
+        while i < len(rows) and (i == start or row_y[-1] - row_h[i] >= MARGIN_B):
+            if row_h[i] > PAGE_H - MARGIN_T - MARGIN_B:
+                raise ValueError(f"{key}: row {i + 1} is taller than a page")
+            row_y.append(row_y[-1] - row_h[i])
+            i += 1
+        boxes = []
+        for cell in cells:
+            r0, r1 = cell["row"], cell["row"] + cell["rowspan"]
+            if r1 <= start or r0 >= i:
+                continue
+            top, bottom = row_y[max(r0, start) - start], row_y[min(r1, i) - start]
+            x0, x1 = col_x[cell["col"]], col_x[cell["col"] + cell["colspan"]]
+            boxes.append((x0, top, x1, bottom))
+            if r0 >= start:
+                _draw_centered_lines(c, cell["lines"], x0, x1, top, bottom, m.size, m.leading, "l", m.pad_x)
+        _draw_grid(c, boxes)
+        parts.append(dict(page=doc.page, rows=[start, i], col_x=[round(x, 2) for x in col_x],
+                          row_y=[round(v, 2) for v in row_y]))
+        first = False
+    return dict(key=key, label=table.get("label") or "", title=table.get("title") or "", pages=pages,
+                page_count=len(pages), font_size=m.size, parts=parts)
+
+
 def table_keys(spec: dict) -> list[str]:
     """Report keys of the spec's tables: label, or title if the label is
     empty; repeated keys get "#2", "#3", ..."""
     keys, seen = [], {}
-    for t in spec.get("tables") or []:
+    for t in (spec.get("tables") or []) + (spec.get("performance_tables") or []):
         k = (t.get("label") or "") or (t.get("title") or "")
         seen[k] = seen.get(k, 0) + 1
         keys.append(k if seen[k] == 1 else f"{k}#{seen[k]}")
@@ -640,8 +754,10 @@ def render_document(spec: dict, out_path: Path) -> dict:
     _draw_cover(doc, spec)
     _draw_matter(doc, spec.get("front_matter"), "front")
     tables = []
-    for idx, (table, key) in enumerate(zip(spec.get("tables") or [], table_keys(spec))):
-        info = _draw_table(doc, table, key)
+    money_tables = spec.get("tables") or []
+    forms = spec.get("performance_tables") or []
+    for idx, (table, key) in enumerate(zip(money_tables + forms, table_keys(spec))):
+        info = _draw_table(doc, table, key) if idx < len(money_tables) else _draw_form_table(doc, table, key)
         info["index"] = idx
         tables.append(info)
     _draw_matter(doc, spec.get("back_matter"), "back")

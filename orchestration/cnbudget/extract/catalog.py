@@ -22,6 +22,7 @@ class TableKind:
     kind: str
     name: str
     patterns: tuple[re.Pattern, ...]
+    form: bool = False  # a form (绩效目标表): no table-wide header, no amount columns
 
 
 @cache
@@ -32,9 +33,14 @@ def _catalog() -> dict:
 @cache
 def table_kinds() -> tuple[TableKind, ...]:
     return tuple(
-        TableKind(k["kind"], k["name"], tuple(re.compile(p) for p in k["title_patterns"]))
+        TableKind(k["kind"], k["name"], tuple(re.compile(p) for p in k["title_patterns"]), bool(k.get("form")))
         for k in _catalog()["kinds"]
     )
+
+
+def is_form(kind: str) -> bool:
+    """A table kind printed as a form (绩效目标表): its cells are text, not amounts."""
+    return any(k.form for k in table_kinds() if k.kind == kind)
 
 
 def unit_multipliers() -> dict[str, Decimal]:

@@ -15,6 +15,7 @@ from cnbudget.extract.coverage import CoverageGap, check_coverage
 from cnbudget.extract.grid import Grid, read_grids
 from cnbudget.extract.errors import DocumentError
 from cnbudget.extract.narrative import NarrativeFigure, extract_narrative
+from cnbudget.extract.performance import PerformanceTable, read_performance_tables
 from cnbudget.extract.pages import (
     PageText,
     TableStart,
@@ -28,7 +29,7 @@ from cnbudget.extract.tables import Cell, Table, continue_table, start_table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
 
@@ -50,6 +51,8 @@ class ExtractedDocument:
     coverage_gaps: list[CoverageGap] = field(default_factory=list)  # ...not found in a stored cell
     # Figures quoted in the narrative pages (the pages that hold no table).
     narrative_figures: list[NarrativeFigure] = field(default_factory=list)
+    # What the 绩效目标表 (表11, 表12-x) state: indicators, goals, project fields.
+    performance: list[PerformanceTable] = field(default_factory=list)
 
     @property
     def document_id(self) -> str:
@@ -67,7 +70,8 @@ class ExtractedDocument:
             tables.append(Table(**t, cells=cells))
         gaps = [CoverageGap(**g) for g in data.pop("coverage_gaps")]
         narrative = [NarrativeFigure(**f) for f in data.pop("narrative_figures")]
-        return cls(**data, tables=tables, coverage_gaps=gaps, narrative_figures=narrative)
+        performance = [PerformanceTable.from_dict(p) for p in data.pop("performance")]
+        return cls(**data, tables=tables, coverage_gaps=gaps, narrative_figures=narrative, performance=performance)
 
 
 def sha256_of(path: Path) -> str:
@@ -188,6 +192,7 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
         coverage_tokens=coverage.tokens,
         coverage_gaps=coverage.gaps,
         narrative_figures=extract_narrative(pages, table_pages, fiscal_year, department),
+        performance=read_performance_tables(tables, fiscal_year),
     )
 
 

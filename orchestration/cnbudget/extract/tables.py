@@ -151,7 +151,8 @@ def _cell(region: Region, page: int, row: int) -> Cell:
 
 
 def start_table(ordinal: int, start: TableStart, unit: str, grid: Grid | None, page_lines: list[str]) -> Table:
-    header_rows = count_header_rows(grid) if grid else 0
+    # A form's blocks carry their own headers: every row of it is body.
+    header_rows = count_header_rows(grid) if grid and not start.kind.form else 0
     table = Table(
         ordinal=ordinal,
         kind=start.kind.kind,

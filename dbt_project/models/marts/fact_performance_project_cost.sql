@@ -1,0 +1,17 @@
+-- One row per cost line (项目支出明细测算) of a project's 项目支出绩效目标表, in yuan.
+select
+    costs.table_id || ':c' || cast(costs.ordinal as varchar) as performance_cost_key,
+    costs.document_id,
+    costs.table_id as performance_project_key,
+    costs.ordinal,
+    costs.page,
+    costs.activity,
+    costs.content,
+    costs.economic_class,
+    costs.amount_text as printed_text,
+    cast(costs.amount * projects.yuan_per_unit as decimal(18, 2)) as amount_yuan,
+    projects.printed_unit,
+    costs.basis,
+    costs.note
+from {{ source('raw', 'performance_project_costs') }} as costs
+inner join {{ source('raw', 'performance_projects') }} as projects using (table_id)

@@ -1,0 +1,14 @@
+-- One row per funding line (项目资金来源) of a project's 项目支出绩效目标表, in yuan.
+-- The lines are printed as a list with 合计 and 其中 sub-lines: `source` keeps the printed
+-- words, so sums must pick the lines they mean.
+select
+    funding.table_id || ':f' || cast(funding.ordinal as varchar) as performance_funding_key,
+    funding.document_id,
+    funding.table_id as performance_project_key,
+    funding.ordinal,
+    funding.source,
+    funding.amount_text as printed_text,
+    cast(funding.amount * projects.yuan_per_unit as decimal(18, 2)) as amount_yuan,
+    projects.printed_unit
+from {{ source('raw', 'performance_project_funding') }} as funding
+inner join {{ source('raw', 'performance_projects') }} as projects using (table_id)

@@ -1,0 +1,567 @@
+"""Performance targets (绩效目标表) as data: 表11 整体支出绩效目标表 and 表12-x 项目支出绩效目标表.
+
+The table extractor reads these forms like any grid (their kind is a `form` in
+table_kinds.yaml: no table-wide header, every row body); this module turns a form's
+cells into what it states:
+
+- indicators: the hierarchy 一级指标 / 二级指标 / 三级指标 (指标名称) under a goal
+  (长期目标 1, 年度目标 2 …), each printed value with the period it is for (前年 / 上年 /
+  当年, or the long-term target), parsed into comparator, number and unit where it is a
+  quantity, and the basis (指标值确定依据: 计划数据, 计划标准 …);
+- a 表12's project: its header fields (项目编码, 项目执行单位, 项目属性, 起止年度, 项目总预算,
+  项目当年预算 …), its funding sources, its cost lines (项目支出明细测算) and purchases;
+- the goals' texts (项目绩效总目标, 长期目标 1 …).
+
+A form is read by what its cells say, not by where they sit: a header row names its
+columns (一级指标 … 指标值确定依据, 前年 上年 预计当年实现), a full-width cell names the
+block that follows (项目支出明细测算, 长期绩效目标表 …), a label cell names the value
+beside it (项目名称 | 支持工业发展专项资金). A cell merged over rows gives its text to every
+row it covers; one split by a page break continues on the next page as an empty cell,
+which continues the text above it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from cnbudget.extract.numbers import AmountParseError, parse_amount
+from cnbudget.extract.tables import Cell, Table
+from cnbudget.extract.text import compact, normalize
+
+LONG_TERM = "long_term"
+ANNUAL = "annual"
+# Periods of a printed target value.
+TWO_YEARS_AGO, LAST_YEAR, CURRENT_YEAR = "two_years_ago", "last_year", "current_year"
+
+# Header fields of a 项目支出绩效目标表, by the label printed beside them.
+_PROJECT_FIELDS = {
+    "项目名称": "project_name",
+    "项目编码": "project_codes",
+    "项目主管部门": "competent_department",
+    "项目执行单位": "executing_unit",
+    "项目负责人": "responsible_persons",
+    "联系电话": "phone",
+    "单位地址": "address",
+    "邮政编码": "postcode",
+    "项目属性": "project_attribute",
+    "支出项目类别": "expenditure_category",
+    "起始年度": "start_year",
+    "终止年度": "end_year",
+    "项目申请理由": "application_reason",
+    "项目主要内容": "main_content",
+    "项目总预算": "total_budget",
+    "项目当年预算": "current_budget",
+    "项目前两年预算及当年预算变动情况": "budget_change",
+}
+_FUNDING_LABELS = ("项目资金来源", "项目当年资金来源")
+_BLOCKS = {
+    "项目支出明细测算": "costs",
+    "项目采购": "procurement",
+    "项目绩效总目标": "goals",
+    "长期绩效目标表": "indicators",
+    "年度绩效目标表": "indicators",
+}
+_COST_COLUMNS = {
+    "项目活动": "activity",
+    "活动内容表述": "content",
+    "支出经济分类": "economic_class",
+    "金额": "amount",
+    "测算依据及说明": "basis",
+    "备注": "note",
+}
+_PROCUREMENT_COLUMNS = {"品名": "item", "数量": "quantity", "金额": "amount"}
+_INDICATOR_ROLES = (
+    ("目标名称", "goal"),
+    ("一级指标", "level1"),
+    ("二级指标", "level2"),
+    ("三级指标", "level3"),
+    ("指标名称", "level3"),
+    ("指标值确定依据", "basis"),
+    ("绩效标准", "basis"),
+)
+_GOAL_LABEL = re.compile(r"^(长期目标|年度目标)\s*\d*[:：]?$")
+_PROJECT_CODE = re.compile(r"\d{11}[A-Z]\d{9}|\d{21}")
+_YEAR_IN_HEADER = re.compile(r"(20\d\d)\s*年")
+# A target value that is one quantity: comparator, number (or range), unit, qualifier.
+_QUANTITY = re.compile(
+    r"^(?P<prefix>≥|≤|>|<|=|大于等于|小于等于|不少于|不低于|不超过|不高于)?"
+    r"(?P<number>\d+(?:\.\d+)?)(?:[-~至](?P<high>\d+(?:\.\d+)?))?"
+    r"(?P<unit>[^\d]{0,10}?)(?P<suffix>以上|以下|左右|以内)?$"
+)
+_COMPARATORS = {"大于等于": "≥", "不少于": "≥", "不低于": "≥", "小于等于": "≤", "不超过": "≤", "不高于": "≤"}
+_UNIT_IN_NAME = re.compile(r"[(（](?P<unit>[^()（）\d]{1,6})[)）]$")
+
+
+@dataclass
+class TargetValue:
+    """One printed target value of an indicator, for one period."""
+
+    period: str  # long_term, or two_years_ago / last_year / current_year
+    year: int | None  # the year an annual value is for
+    text: str  # as printed (NFKC)
+    comparator: str | None = None  # ≥ ≤ > < = 以上 以下 左右 区间, where it is a quantity
+    number: str | None = None  # exact decimal
+    number_high: str | None = None  # the upper end of a range (35-60个)
+    unit: str | None = None  # 家, 个, 万辆, %, 人次 … (from the indicator's name when the value prints none)
+
+
+@dataclass
+class PerformanceIndicator:
+    ordinal: int  # order in its table, from 1
+    page: int
+    goal_type: str  # long_term / annual
+    goal_name: str  # 长期目标 1, 年度目标, …
+    level1: str  # 一级指标: 产出指标 / 效益指标 / 满意度指标
+    level2: str  # 二级指标: 数量指标, 经济效益指标 …
+    level3: str  # 三级指标 (指标名称)
+    basis: str  # 指标值确定依据: 计划数据, 计划标准, 调研资料 …
+    values: list[TargetValue] = field(default_factory=list)
+
+
+@dataclass
+class PerformanceGoal:
+    goal_type: str  # long_term / annual / overall_long_term / overall_annual
+    name: str
+    text: str
+    page: int
+
+
+@dataclass
+class FundingSource:
+    ordinal: int
+    source: str  # 来源项目 as printed: 一般公共预算财政拨款, 其中：申请当年预算拨款 …
+    amount_text: str
+    amount: str | None  # exact decimal, in the table's unit
+
+
+@dataclass
+class CostItem:
+    """One line of 项目支出明细测算."""
+
+    ordinal: int
+    page: int
+    activity: str  # 项目活动
+    content: str  # 活动内容表述
+    economic_class: str  # 支出经济分类 as printed (委托业务费, 其他对企业补助 …)
+    amount_text: str
+    amount: str | None  # exact decimal, in the table's unit
+    basis: str  # 测算依据及说明
+    note: str  # 备注
+
+
+@dataclass
+class Purchase:
+    ordinal: int
+    item: str  # 品名
+    quantity: str  # 数量 as printed
+    amount_text: str
+    amount: str | None
+
+
+@dataclass
+class PerformanceProject:
+    """The header of a 项目支出绩效目标表, with its funding, costs and purchases."""
+
+    project_name: str = ""
+    project_codes: list[str] = field(default_factory=list)
+    competent_department: str = ""
+    executing_unit: str = ""
+    responsible_persons: str = ""
+    phone: str = ""
+    address: str = ""
+    postcode: str = ""
+    project_attribute: str = ""  # 项目属性: 延续性项目, 常年性项目 …
+    expenditure_category: str = ""  # 支出项目类别: 特定目标类项目 …
+    start_year: int | None = None
+    end_year: int | None = None
+    application_reason: str = ""
+    main_content: str = ""
+    total_budget_text: str = ""
+    total_budget: str | None = None  # exact decimal, in the table's unit
+    current_budget_text: str = ""
+    current_budget: str | None = None
+    budget_change: str = ""  # 项目前两年预算及当年预算变动情况
+    funding: list[FundingSource] = field(default_factory=list)
+    costs: list[CostItem] = field(default_factory=list)
+    purchases: list[Purchase] = field(default_factory=list)
+
+
+@dataclass
+class PerformanceTable:
+    """What one 绩效目标表 states."""
+
+    table_ordinal: int  # the table's ordinal in the document (raw.tables)
+    label: str
+    kind: str  # performance_overall / performance_project
+    unit: str
+    pages: list[int]
+    project: PerformanceProject | None
+    goals: list[PerformanceGoal] = field(default_factory=list)
+    indicators: list[PerformanceIndicator] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PerformanceTable:
+        data = dict(data)
+        project = data.pop("project")
+        if project is not None:
+            project = dict(project)
+            project["funding"] = [FundingSource(**f) for f in project["funding"]]
+            project["costs"] = [CostItem(**c) for c in project["costs"]]
+            project["purchases"] = [Purchase(**p) for p in project["purchases"]]
+            project = PerformanceProject(**project)
+        goals = [PerformanceGoal(**g) for g in data.pop("goals")]
+        indicators = []
+        for i in data.pop("indicators"):
+            i = dict(i)
+            values = [TargetValue(**v) for v in i.pop("values")]
+            indicators.append(PerformanceIndicator(**i, values=values))
+        return cls(**data, project=project, goals=goals, indicators=indicators)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# ── Target values ────────────────────────────────────────────────────────────────────
+
+
+def parse_target(text: str, period: str, year: int | None, indicator_name: str = "") -> TargetValue:
+    """A printed target value; where it is one quantity (≥450 户次, 45%以上, 35-60个, 50),
+    its comparator, number and unit. A value without a unit takes the one its indicator's
+    name prints in parentheses (新能源汽车产量（万辆） 35 is 35 万辆)."""
+    printed = normalize(text)
+    value = TargetValue(period, year, printed)
+    match = _QUANTITY.match(compact(printed))
+    if not match:
+        return value
+    unit = match["unit"] or None
+    if unit and not re.fullmatch(r"[^\s\d,，。;；:：、]+", unit):
+        return value
+    if unit is None and (named := _UNIT_IN_NAME.search(compact(indicator_name))):
+        unit = named["unit"]
+    if match["high"]:
+        comparator = "区间"
+    elif match["suffix"]:
+        comparator = match["suffix"]
+    elif match["prefix"]:
+        comparator = _COMPARATORS.get(match["prefix"], match["prefix"])
+    else:
+        comparator = "="
+    value.comparator, value.number, value.number_high, value.unit = comparator, match["number"], match["high"], unit
+    return value
+
+
+def _amount(text: str) -> str | None:
+    try:
+        number = parse_amount(text)
+    except AmountParseError:
+        return None
+    return None if number is None else str(number)
+
+
+# ── Reading a form ───────────────────────────────────────────────────────────────────
+
+
+class _Form:
+    """A form's cells by row, with what each grid position shows."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self.rows = table.body_rows
+        self.anchored: dict[int, list[Cell]] = {}
+        self.at: dict[tuple[int, int], Cell] = {}
+        for cell in sorted(table.cells, key=lambda c: (c.row, c.col)):
+            self.anchored.setdefault(cell.row, []).append(cell)
+            for r in range(cell.row, cell.row + cell.row_span):
+                for c in range(cell.col, cell.col + cell.col_span):
+                    self.at[(r, c)] = cell
+        self.first_row_of_page = {}
+        for cell in table.cells:
+            self.first_row_of_page[cell.page] = min(self.first_row_of_page.get(cell.page, cell.row), cell.row)
+        self.n_cols = len(table.column_paths)
+
+    def texts(self, row: int) -> list[str]:
+        return [compact(c.text) for c in self.anchored.get(row, [])]
+
+    def cells(self, row: int) -> list[Cell]:
+        return self.anchored.get(row, [])
+
+    def page(self, row: int) -> int:
+        cells = self.anchored.get(row) or [self.at[(row, c)] for c in range(self.n_cols) if (row, c) in self.at]
+        return cells[0].page if cells else self.table.pages[0]
+
+    def is_continuation(self, cell: Cell) -> bool:
+        """An empty cell at the top of a page: the rest of a merged cell the page break split."""
+        return not cell.text.strip() and self.first_row_of_page.get(cell.page) == cell.row
+
+    def full_width(self, row: int) -> str | None:
+        cells = self.cells(row)
+        if len(cells) == 1 and cells[0].col == 0 and cells[0].col_span == self.n_cols:
+            return compact(cells[0].text)
+        return None
+
+
+def _role(text: str) -> str | None:
+    for word, role in _INDICATOR_ROLES:
+        if text == word:
+            return role
+    return None
+
+
+def _period(text: str, fiscal_year: int | None) -> tuple[str, int | None] | None:
+    """The period a value column's header names: 前年 / 上年 / 预计当年实现, or a year."""
+    year = int(m.group(1)) if (m := _YEAR_IN_HEADER.search(text)) else None
+    if "前年" in text:
+        return TWO_YEARS_AGO, year or (fiscal_year - 2 if fiscal_year else None)
+    if "上年" in text:
+        return LAST_YEAR, year or (fiscal_year - 1 if fiscal_year else None)
+    if "当年" in text:
+        return CURRENT_YEAR, year or fiscal_year
+    if year is not None and fiscal_year is not None:
+        return {fiscal_year - 2: TWO_YEARS_AGO, fiscal_year - 1: LAST_YEAR, fiscal_year: CURRENT_YEAR}.get(
+            year, CURRENT_YEAR), year
+    if text == "指标值":
+        return LONG_TERM, None
+    return None
+
+
+def _indicator_header(form: _Form, row: int, fiscal_year: int | None):
+    """Column roles of an indicator table whose header starts at `row` (the row naming
+    一级指标), and the number of header rows."""
+    start = row
+    header_cells = [c for c in form.cells(row) if _role(compact(c.text)) or compact(c.text) == "指标值"]
+    end = max(c.row + c.row_span for c in header_cells)
+    roles: dict[int, tuple[str, str | None, int | None]] = {}
+    for col in range(form.n_cols):
+        covering = [form.at[(r, col)] for r in range(start, end) if (r, col) in form.at]
+        distinct = [c for i, c in enumerate(covering) if all(c is not d for d in covering[:i])]
+        texts = [compact(c.text) for c in distinct]
+        if not texts:
+            continue
+        if (role := _role(texts[0])) is not None:
+            roles[col] = (role, None, None)
+            continue
+        leaf = texts[-1]
+        if (period := _period(leaf, fiscal_year)) is not None:
+            roles[col] = ("value", *period)
+    return roles, end
+
+
+def read_performance_table(table: Table, fiscal_year: int | None) -> PerformanceTable:
+    """Everything a 绩效目标表 states, from its cells."""
+    form = _Form(table)
+    project = PerformanceProject() if table.kind == "performance_project" else None
+    result = PerformanceTable(table.ordinal, table.label, table.kind, table.unit, list(table.pages), project)
+    block = "header"
+    goal_name = ""
+    goal_type_hint = ""
+    row = 0
+    columns: dict[int, str] = {}
+    indicator_roles: dict = {}
+    carried: dict[str, str] = {}
+    carried_cost: dict[str, str] = {}
+    funding_until = -1
+    while row < form.rows:
+        texts = form.texts(row)
+        title = form.full_width(row)
+        if title in _BLOCKS:
+            block, columns, carried = _BLOCKS[title], {}, {}
+            goal_type_hint = LONG_TERM if title.startswith("长期") else ANNUAL if title.startswith("年度") else ""
+            row += 1
+            continue
+        if "一级指标" in texts:
+            indicator_roles, row = _indicator_header(form, row, fiscal_year)
+            block, carried = "indicators", {}
+            continue
+        first = form.cells(row)[0] if form.cells(row) else None
+        first_text = compact(first.text) if first else ""
+
+        # 表11: a label in the first column names what its row is.
+        if table.kind == "performance_overall" and first is not None and first.col == 0:
+            if _GOAL_LABEL.match(first_text):
+                goal_name = first_text.rstrip(":：")
+                kind = LONG_TERM if goal_name.startswith("长期") else ANNUAL
+                text = " ".join(c.text for c in form.cells(row)[1:])
+                result.goals.append(PerformanceGoal(kind, goal_name, normalize(text), first.page))
+                row += 1
+                continue
+            if first_text == "整体绩效目标":
+                block = "overall_goals"
+            elif first.row_span >= 1 and first_text:
+                block = "overall_other"
+
+        if block == "overall_goals":
+            _read_overall_goals(form, row, result)
+        elif block == "header" and project is not None:
+            if texts and texts[0] in _FUNDING_LABELS:
+                funding_until = row + form.cells(row)[0].row_span
+                block = "funding"
+            else:
+                _read_project_fields(form, row, project)
+        if block == "funding" and project is not None:
+            if row >= funding_until:
+                block = "header"
+                _read_project_fields(form, row, project)
+            elif "来源项目" not in texts:
+                cells = [c for c in form.cells(row) if c.col > 0]
+                if cells:
+                    source = normalize(cells[0].text)
+                    amount_text = normalize(cells[-1].text) if len(cells) > 1 else ""
+                    project.funding.append(
+                        FundingSource(len(project.funding) + 1, source, amount_text, _amount(amount_text))
+                    )
+        elif block == "costs" and project is not None:
+            if not columns:
+                columns = _columns_named(form, row, _COST_COLUMNS)
+            else:
+                _read_cost(form, row, columns, project, carried_cost)
+        elif block == "procurement" and project is not None:
+            if not columns:
+                columns = _columns_named(form, row, _PROCUREMENT_COLUMNS)
+            else:
+                values = _row_values(form, row, columns)
+                if values.get("item"):
+                    amount_text = values.get("amount", "")
+                    project.purchases.append(Purchase(len(project.purchases) + 1, values["item"],
+                                                      values.get("quantity", ""), amount_text, _amount(amount_text)))
+        elif block == "goals":
+            cells = form.cells(row)
+            if texts[:2] != ["名称", "目标说明"] and len(cells) >= 2:
+                kind = LONG_TERM if compact(cells[0].text).startswith("长期") else ANNUAL \
+                    if compact(cells[0].text).startswith("年度") else "project"
+                result.goals.append(PerformanceGoal(kind, normalize(cells[0].text), normalize(cells[-1].text),
+                                                    cells[0].page))
+        elif block == "indicators" and indicator_roles:
+            indicator = _read_indicator(form, row, indicator_roles, carried, goal_name, goal_type_hint)
+            if indicator is not None:
+                indicator.ordinal = len(result.indicators) + 1
+                result.indicators.append(indicator)
+        row += 1
+    return result
+
+
+def _read_project_fields(form: _Form, row: int, project: PerformanceProject) -> None:
+    cells = form.cells(row)
+    i = 0
+    while i < len(cells):
+        label = compact(cells[i].text)
+        name = _PROJECT_FIELDS.get(label)
+        if name is None or i + 1 >= len(cells):
+            i += 1
+            continue
+        text = normalize(cells[i + 1].text)
+        if name == "project_codes":
+            project.project_codes = _PROJECT_CODE.findall(compact(cells[i + 1].text))
+        elif name in ("start_year", "end_year"):
+            setattr(project, name, int(text) if text.isdigit() else None)
+        elif name in ("total_budget", "current_budget"):
+            setattr(project, f"{name}_text", text)
+            setattr(project, name, _amount(text))
+        else:
+            setattr(project, name, text)
+        i += 2
+
+
+def _columns_named(form: _Form, row: int, names: dict[str, str]) -> dict[int, str]:
+    """A block's header row: grid column -> field, by the header texts."""
+    columns = {}
+    for cell in form.cells(row):
+        name = names.get(compact(cell.text))
+        if name:
+            for col in range(cell.col, cell.col + cell.col_span):
+                columns[col] = name
+    return columns
+
+
+def _row_values(form: _Form, row: int, columns: dict[int, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for col, name in columns.items():
+        cell = form.at.get((row, col))
+        if cell is not None and name not in values:
+            values[name] = normalize(cell.text)
+    return values
+
+
+def _read_cost(form: _Form, row: int, columns: dict[int, str], project: PerformanceProject, carried: dict) -> None:
+    values = {}
+    for col, name in columns.items():
+        cell = form.at.get((row, col))
+        if cell is None or name in values:
+            continue
+        text = normalize(cell.text)
+        if name in ("activity", "content") and form.is_continuation(cell):
+            text = carried.get(name, "")
+        values[name] = text
+    if not values.get("amount") and not values.get("economic_class"):
+        return
+    carried.update(activity=values.get("activity", ""), content=values.get("content", ""))
+    amount_text = values.get("amount", "")
+    project.costs.append(CostItem(
+        ordinal=len(project.costs) + 1,
+        page=form.page(row),
+        activity=values.get("activity", ""),
+        content=values.get("content", ""),
+        economic_class=values.get("economic_class", ""),
+        amount_text=amount_text,
+        amount=_amount(amount_text),
+        basis=values.get("basis", ""),
+        note=values.get("note", ""),
+    ))
+
+
+def _read_overall_goals(form: _Form, row: int, result: PerformanceTable) -> None:
+    """表11 整体绩效目标: a header row (长期目标(截止2027年) | 年度目标), then their texts."""
+    cells = [c for c in form.cells(row) if c.col > 0]
+    if row > 0 and [compact(c.text) for c in cells][-1:] == ["年度目标"]:
+        return
+    headers = [form.at.get((row - 1, c.col)) for c in cells]
+    for cell, header in zip(cells, headers):
+        name = normalize(header.text) if header is not None else ""
+        kind = "overall_long_term" if name.startswith("长期") else "overall_annual"
+        result.goals.append(PerformanceGoal(kind, name, normalize(cell.text), cell.page))
+
+
+def _read_indicator(form: _Form, row: int, roles: dict, carried: dict, goal_name: str, goal_type_hint: str):
+    fields: dict[str, str] = {}
+    values = []
+    for col, (role, period, year) in sorted(roles.items()):
+        cell = form.at.get((row, col))
+        if cell is None:
+            continue
+        text = normalize(cell.text)
+        if role in ("goal", "level1", "level2", "basis"):
+            if not text and form.is_continuation(cell):
+                text = carried.get(role, "")
+            if role not in fields:
+                fields[role] = text
+        elif role == "level3":
+            fields.setdefault("level3", text)
+        elif role == "value" and text and (period, year) not in {(v[0], v[1]) for v in values}:
+            values.append((period, year, text))
+    if not fields.get("level3"):
+        return None
+    carried.update({k: v for k, v in fields.items() if k in ("goal", "level1", "level2", "basis")})
+    goal = fields.get("goal") or goal_name
+    periods = {p for p, _, _ in values}
+    goal_type = ANNUAL if periods - {LONG_TERM} or goal_type_hint == ANNUAL and not periods else LONG_TERM
+    if goal.startswith("长期"):
+        goal_type = LONG_TERM
+    elif goal.startswith("年度"):
+        goal_type = ANNUAL
+    name = fields["level3"]
+    return PerformanceIndicator(
+        ordinal=0,
+        page=form.page(row),
+        goal_type=goal_type,
+        goal_name=goal,
+        level1=fields.get("level1", ""),
+        level2=fields.get("level2", ""),
+        level3=name,
+        basis=fields.get("basis", ""),
+        values=[parse_target(text, period, year, name) for period, year, text in values],
+    )
+
+
+def read_performance_tables(tables: list[Table], fiscal_year: int | None) -> list[PerformanceTable]:
+    return [read_performance_table(t, t.fiscal_year or fiscal_year) for t in tables if t.kind.startswith("performance")]
