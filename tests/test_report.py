@@ -389,9 +389,10 @@ def _free_port() -> int:
 
 def test_cnbudget_ui_serves_the_dagster_ui_on_this_project(tmp_path):
     port = _free_port()
+    log = tmp_path / "ui.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "cnbudget.cli", "ui", "--port", str(port), "--warehouse", str(tmp_path / "w.duckdb")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy(), start_new_session=True,
+        stdout=log.open("w"), stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True,
     )
     try:
         deadline, body = time.monotonic() + 120, ""
@@ -407,7 +408,9 @@ def test_cnbudget_ui_serves_the_dagster_ui_on_this_project(tmp_path):
             except OSError:
                 pass
             time.sleep(1)
-        assert all(key in body for key in ("identity_results", "published_figures", "load_report")), body
+        assert all(key in body for key in ("identity_results", "published_figures", "load_report")), (
+            body + log.read_text()[-3000:]
+        )
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # dagster dev and the webserver and daemon it started
         try:

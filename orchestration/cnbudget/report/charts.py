@@ -197,8 +197,3 @@ def identity_status_bar(counts: dict[str, int]) -> Markup:
     return stacked_bar(
         "identity-status", "Identity results", amounts, colours=STATUS_COLOURS, value_format=lambda v: f"{v:,.0f}"
     )
-
-
-def wan_total(amounts: list[Amount]) -> str:
-    return format_wan(sum((a.yuan for a in amounts), Decimal(0)))
-
