@@ -338,14 +338,24 @@ def test_the_report_asset_links_the_report_and_tells_each_partition_its_identiti
 
 
 # ── The CLI ─────────────────────────────────────────────────────────────────────
-def test_cnbudget_report_writes_the_report_and_refuses_a_missing_warehouse(report_warehouse, tmp_path):
+def test_cnbudget_report_writes_the_report_and_explains_a_warehouse_it_cannot_read(report_warehouse, tmp_path):
     result = run_cli("report", "--warehouse", str(report_warehouse), "--out", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "r" / "index.html").stat().st_size > 10_000
     assert str(tmp_path / "r" / "index.html") in result.stdout
-    missing = run_cli("report", "--warehouse", str(tmp_path / "none.duckdb"))
-    assert missing.returncode == 2 and "Traceback" not in missing.stderr
-    assert "No warehouse at" in missing.stderr
+    unbuilt = tmp_path / "raw_only.duckdb"
+    with duckdb.connect(str(unbuilt)) as conn:
+        conn.execute("create schema raw; create table raw.documents (document_id varchar)")
+    (tmp_path / "notes.duckdb").write_text("not a database", encoding="utf-8")
+    for warehouse, message in [
+        (tmp_path / "none.duckdb", "No warehouse at"),
+        (unbuilt, "has no marts.dim_document: run `cnbudget load` first"),
+        (tmp_path / "notes.duckdb", "not a valid DuckDB database file"),
+    ]:
+        refused = run_cli("report", "--warehouse", str(warehouse), "--out", str(tmp_path / "refused"))
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+        assert message in refused.stderr
+    assert not (tmp_path / "refused").exists()
 
 
 def test_cnbudget_sql_prints_a_table_and_explains_errors(report_warehouse, tmp_path):

@@ -14,7 +14,14 @@ from cnbudget import settings
 from cnbudget.report import charts
 from cnbudget.report.money import CHART_UNIT, format_in_unit, format_yuan
 from cnbudget.report.page_crops import Highlight, PageCrop, PageCropper
-from cnbudget.report.warehouse_data import Document, IdentityFailure, ReportData, WarehouseNotReady, read_report_data
+from cnbudget.report.warehouse_data import (
+    Document,
+    IdentityFailure,
+    ReportData,
+    WarehouseNotReady,
+    read_report_data,
+    require_models,
+)
 
 REPORT_FILE = "index.html"
 MAX_CROPPED_FAILURES = 200  # beyond this a report would weigh megabytes; the rest are listed without images
@@ -157,6 +164,7 @@ def read_warehouse(warehouse: Path) -> ReportData:
     if not warehouse.is_file():
         raise WarehouseNotReady(f"No warehouse at {warehouse}: run `cnbudget load` first")
     with duckdb.connect(str(warehouse), read_only=True) as conn:
+        require_models(conn, warehouse)  # before judging staleness, which reads the marts
         return read_report_data(conn, warehouse, stale_reason(conn, load_catalogue()))
 
 

@@ -28,6 +28,13 @@ def _fail(message: str, status: int = 2):
     sys.exit(status)
 
 
+def _cannot_open(warehouse: Path, error: Exception) -> str:
+    first_line = str(error).splitlines()[0]
+    # DuckDB allows one writer and no reader beside it: a running load holds the lock.
+    hint = "; is a load still running?" if "lock" in first_line.lower() else ""
+    return f"cannot open {warehouse} ({first_line}){hint}"
+
+
 def _open_read_only(warehouse: Path):
     """A read-only connection that cannot touch other files either (no COPY TO, no
     ATTACH), or a one-line error: a warehouse that does not exist or that a load is
@@ -38,8 +45,8 @@ def _open_read_only(warehouse: Path):
         _fail(f"no warehouse at {warehouse}: run `cnbudget load` first, or pass --warehouse FILE.")
     try:
         return duckdb.connect(str(warehouse), read_only=True, config={"enable_external_access": False})
-    except duckdb.IOException as error:
-        _fail(f"cannot open {warehouse} read-only ({str(error).splitlines()[0]}); is a load still running?")
+    except duckdb.Error as error:
+        _fail(_cannot_open(warehouse, error))
 
 
 @click.command(short_help="Write the HTML load report (offline, one file).")
@@ -76,8 +83,8 @@ def report(warehouse: Path | None, out_dir: Path | None) -> None:
         path = build_report(warehouse_path, out_dir)
     except WarehouseNotReady as error:
         _fail(str(error))
-    except duckdb.IOException as error:
-        _fail(f"cannot read {warehouse_path} ({str(error).splitlines()[0]}); is a load still running?")
+    except duckdb.Error as error:
+        _fail(_cannot_open(warehouse_path, error))
     click.echo(f"Report written to {path}")
 
 

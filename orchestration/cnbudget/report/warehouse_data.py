@@ -439,10 +439,16 @@ def _page_extents(conn, failures: list[IdentityFailure]) -> dict[tuple[str, int]
     return {(document_id, page): (x0, x1) for document_id, page, x0, x1 in rows}
 
 
+def require_models(conn: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Raise WarehouseNotReady unless the marts the report reads were built."""
+    for table in ("dim_document", "published_figures"):
+        if not _exists(conn, "marts", table):
+            raise WarehouseNotReady(f"{warehouse} has no marts.{table}: run `cnbudget load` first")
+
+
 def read_report_data(conn: duckdb.DuckDBPyConnection, warehouse: Path, stale_reason: str | None = None) -> ReportData:
     """Everything the report shows. Raises WarehouseNotReady when the models were never built."""
-    if not _exists(conn, "marts", "dim_document"):
-        raise WarehouseNotReady(f"{warehouse} has no marts.dim_document: run `cnbudget load` first")
+    require_models(conn, warehouse)
     documents = {d.document_id: d for d in _documents(conn)}
     _tables(conn, documents)
     _function_subjects(conn, documents)
