@@ -101,14 +101,16 @@ def test_fingerprint_tells_warehouses_apart(seed_warehouse, tmp_path):
 
 
 def test_yearly_schedule_reloads_the_year_folder():
-    from dagster import build_schedule_context, instance_for_test
+    from dagster import build_schedule_context
 
     from cnbudget.ingest.sensors import yearly_reload_schedule
 
-    with instance_for_test() as instance:
-        context = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2025, 3, 1, 3))
-        requests = yearly_reload_schedule(context)
-        assert [r.partition_key for r in requests] == [seed_document_id()]
-        assert instance.get_dynamic_partitions(budget_documents.name) == [seed_document_id()]
-        other_year = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2024, 3, 1, 3))
-        assert yearly_reload_schedule(other_year) == []  # raw/2024/ holds nothing
+    # The session's own local instance (DAGSTER_HOME is a temporary folder): a test
+    # instance would stay cached in Dagster's definitions-load context after the test.
+    instance = DagsterInstance.get()
+    context = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2025, 3, 1, 3))
+    requests = yearly_reload_schedule(context)
+    assert [r.partition_key for r in requests] == [seed_document_id()]
+    assert seed_document_id() in instance.get_dynamic_partitions(budget_documents.name)
+    other_year = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2024, 3, 1, 3))
+    assert yearly_reload_schedule(other_year) == []  # raw/2024/ holds nothing
