@@ -107,10 +107,13 @@ def test_yearly_schedule_reloads_the_year_folder():
 
     # The session's own local instance (DAGSTER_HOME is a temporary folder): a test
     # instance would stay cached in Dagster's definitions-load context after the test.
+    # The schedule context opens an instance of its own (from the ref) and makes its state
+    # storage the current one until the context is closed: left open, later loads in this
+    # process fail once that instance is garbage-collected ("undefined DagsterInstance weakref").
     instance = DagsterInstance.get()
-    context = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2025, 3, 1, 3))
-    requests = yearly_reload_schedule(context)
+    with build_schedule_context(instance=instance, scheduled_execution_time=datetime(2025, 3, 1, 3)) as context:
+        requests = yearly_reload_schedule(context)
     assert [r.partition_key for r in requests] == [seed_document_id()]
     assert seed_document_id() in instance.get_dynamic_partitions(budget_documents.name)
-    other_year = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2024, 3, 1, 3))
-    assert yearly_reload_schedule(other_year) == []  # raw/2024/ holds nothing
+    with build_schedule_context(instance=instance, scheduled_execution_time=datetime(2024, 3, 1, 3)) as other_year:
+        assert yearly_reload_schedule(other_year) == []  # raw/2024/ holds nothing
