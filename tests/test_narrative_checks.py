@@ -166,6 +166,36 @@ def test_results_are_persisted_and_reported(full_warehouse, tmp_path):
     assert any(line.startswith("FAIL narrative_amount_equals_table") and "352.67万元" in line for line in lines)
 
 
+def test_the_dagster_asset_writes_the_results_and_the_checks_report_them(full_warehouse, tmp_path):
+    from dagster import AssetSelection, materialize
+    from dagster_duckdb import DuckDBResource
+
+    from cnbudget.definitions import build_resources
+    from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
+    from cnbudget.transform.assets import budget_dbt_models
+
+    copy_path = tmp_path / "dagster.duckdb"
+    copy_path.write_bytes(Path(full_warehouse).read_bytes())
+    result = materialize(
+        [budget_dbt_models, narrative_results, narrative_checks],
+        selection=AssetSelection.assets(narrative_results) | AssetSelection.checks(narrative_checks),
+        resources={**build_resources(), "warehouse": DuckDBResource(database=str(copy_path))},
+    )
+    assert result.success
+    verdicts = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    # The corpus's own contradictions fail their checks; every other identity passes.
+    assert verdicts == {
+        "narrative_amount_equals_table": False,
+        "narrative_change_percent_recomputes": False,
+        "narrative_share_percent_recomputes": True,
+        "narrative_change_direction_matches_sign": True,
+        "narrative_change_equals_prior_document": True,
+        "narrative_prior_amount_equals_prior_document": True,
+    }
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["checks_failed"].value == 5
+
+
 # ── A narrative changed in a rendered document ───────────────────────────────────────
 
 
@@ -206,8 +236,9 @@ def test_a_changed_narrative_amount_fails_at_its_sentence(one_change):
 @pytest.fixture(scope="session")
 def two_years(seed_spec, tmp_path_factory):
     """The seed as 2025 with its narrative cut to 二、收入 and 七、“三公” (one share and one
-    percentage misprinted), and a 2024 twin whose “三公” table differs: 公务接待费 9.50 where
-    the 2025 narrative says 与上年持平, total 113.75 where it says 减少 13.25 万元."""
+    percentage misprinted, last year's budget quoted twice), and a 2024 twin whose “三公”
+    table differs: 公务接待费 9.50 where the 2025 narrative says 与上年持平, total 113.75
+    where it says 减少 13.25 万元."""
     folder = tmp_path_factory.mktemp("narrative_two_years")
 
     def year_2025(spec):
@@ -222,6 +253,10 @@ def two_years(seed_spec, tmp_path_factory):
         spec["back_matter"][0]["paragraphs"] = paragraphs
         _replace_in_narrative(spec, "占 86.44%", "占 84.66%")
         _replace_in_narrative(spec, "下降 29.82%", "下降 28.92%")
+        # Last year's budget quoted: wrongly for 因公出国 (the 2024 table prints 42.75), rightly
+        # for 公务接待费, which then contradicts 与上年持平 by the narrative's own numbers.
+        _replace_in_narrative(spec, "经费 30 万元，比上年", "经费 30 万元，2024 年预算为 42.57 万元，比上年")
+        _replace_in_narrative(spec, "公务接待费 9.1 万元，与上年持平", "公务接待费 9.1 万元，2024 年预算为 9.5 万元，与上年持平")
 
     def year_2024(spec):
         spec["document"]["title"] = "武汉市经济和信息化局2024年部门预算"
@@ -248,8 +283,12 @@ def test_prior_year_document_checks_pass_and_fail(two_years):
     direction = results[results.identity_id == "narrative_change_direction_matches_sign"]
     flat = direction[direction.printed_text == "持平"].iloc[0]
     assert (flat.passed, flat.stated, flat.expected) == (False, "flat (持平)", "decrease")
-    assert "9.10" in flat.detail or "91000" in flat.detail
+    assert flat.detail == "this year 9.1 万元, 2024 9.5 万元 (both as stated)"
     assert direction[direction.printed_text != "持平"].passed.all()
+    # The quoted 2024 budgets, against the 2024 document's 表7.
+    quoted = results[results.identity_id == "narrative_prior_amount_equals_prior_document"]
+    assert sorted(zip(quoted.stated, quoted.expected, quoted.passed)) == [
+        ("42.57 万元", "42.75 万元", False), ("9.5 万元", "9.5 万元", True)]
 
 
 def test_misprinted_share_and_percentage_fail_at_their_sentences(two_years):
@@ -262,7 +301,7 @@ def test_misprinted_share_and_percentage_fail_at_their_sentences(two_years):
     # 30 万元 is printed without decimals: 12.75 of 29.5–30.5 + 12.75 is 29.47%–30.19%.
     assert (percent.stated, percent.expected) == ("28.92%", "29.47%–30.19%")
     assert percent.page == _page_printing(pdf, "下降 28.92%")
-    assert len(evaluation.failures) == 4  # with the total change and the 持平 above
+    assert len(evaluation.failures) == 5  # with the total change, the 持平 and the 42.57 above
 
 
 # ── The arithmetic, with passing and failing cases ───────────────────────────────────

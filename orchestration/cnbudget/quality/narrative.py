@@ -832,16 +832,22 @@ CREATE OR REPLACE TABLE dq.narrative_results (
 
 
 def write_narrative_results(conn: duckdb.DuckDBPyConnection, evaluation: NarrativeEvaluation) -> None:
-    """Persist the matches and check results (replacing the previous evaluation)."""
-    conn.execute(RESULTS_DDL)
-    for name, frame in (("narrative_matches", evaluation.matches), ("narrative_results", evaluation.results)):
-        if frame.empty:
-            continue
-        conn.register("incoming_narrative_results", frame)
-        try:
-            conn.execute(f"INSERT INTO dq.{name} SELECT * FROM incoming_narrative_results")
-        finally:
-            conn.unregister("incoming_narrative_results")
+    """Replace the matches and check results with this evaluation, in one transaction."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(RESULTS_DDL)
+        for name, frame in (("narrative_matches", evaluation.matches), ("narrative_results", evaluation.results)):
+            if frame.empty:
+                continue
+            conn.register("incoming_narrative_results", frame)
+            try:
+                conn.execute(f"INSERT INTO dq.{name} SELECT * FROM incoming_narrative_results")
+            finally:
+                conn.unregister("incoming_narrative_results")
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def report_lines(evaluation: NarrativeEvaluation) -> list[str]:

@@ -1,0 +1,104 @@
+"""The narrative checks in Dagster: the dq/narrative_results asset and one asset check per
+narrative identity (expectations/narrative_identities.yml) on marts/fact_narrative_figure.
+
+As for the table identities (cnbudget.quality.checks): the asset is the only writer (it
+matches every narrative figure, evaluates every identity and replaces
+dq.narrative_matches and dq.narrative_results, under the warehouse lock); the checks run
+after it and only read.
+
+Wiring (definitions.py and the load in pipeline.py): add `narrative_results` to the assets
+and `narrative_checks` to the asset checks, and materialize them with the identity
+results after the models are built.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset_check,
+)
+from dagster_duckdb import DuckDBResource
+
+from cnbudget.ingest.warehouse import warehouse_lock
+from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue, write_narrative_results
+from cnbudget.transform.assets import model_key
+
+NARRATIVE_FIGURES = model_key("marts", "fact_narrative_figure")
+PUBLISHED_FIGURES = model_key("marts", "published_figures")
+NARRATIVE_RESULTS = AssetKey(["dq", "narrative_results"])
+CATALOGUE = load_narrative_catalogue()
+_LISTED = 50  # failures shown in a check's metadata; dq.narrative_results has them all
+
+
+@asset(
+    key=NARRATIVE_RESULTS,
+    deps=[NARRATIVE_FIGURES, PUBLISHED_FIGURES],
+    group_name="dq",
+    description=(
+        "Every narrative figure matched to the table figure it names, or listed with the reason it is not "
+        "(dq.narrative_matches); every instance of every identity in expectations/narrative_identities.yml "
+        "(dq.narrative_results)."
+    ),
+)
+def narrative_results(warehouse: DuckDBResource) -> MaterializeResult:
+    with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+        evaluation = evaluate_narrative(conn, CATALOGUE)
+        write_narrative_results(conn, evaluation)
+    summary = evaluation.summary()
+    table = "\n".join(
+        f"| {r.document_id} | {r.figures} | {r.amounts} | {r.matched} | {r.unmatched} | {r.match_rate:.1%} | "
+        f"{r.checks_passed} | {r.checks_failed} |"
+        for r in summary.itertuples()
+    )
+    return MaterializeResult(
+        metadata={
+            "figures": int(summary["figures"].sum()) if not summary.empty else 0,
+            "matched": int(summary["matched"].sum()) if not summary.empty else 0,
+            "checks_failed": len(evaluation.failures),
+            "by_document": MetadataValue.md(
+                "| document | figures | amounts | matched | unmatched | match rate | checks passed | failed |\n"
+                "|---|---|---|---|---|---|---|---|\n" + table
+            ),
+        }
+    )
+
+
+@multi_asset_check(
+    specs=[
+        AssetCheckSpec(i.id, asset=NARRATIVE_FIGURES, description=i.description_zh, additional_deps=[NARRATIVE_RESULTS])
+        for i in CATALOGUE.identities
+    ],
+)
+def narrative_checks(warehouse: DuckDBResource):
+    with warehouse_lock(warehouse.database), duckdb.connect(warehouse.database, read_only=True) as conn:
+        results = conn.execute(
+            "select identity_id, document_id, page, stated, expected, detail, passed from dq.narrative_results"
+        ).df()
+    for identity in CATALOGUE.identities:
+        rows = results[results.identity_id == identity.id]
+        failures = rows[~rows.passed.astype(bool)]
+        listing = "\n".join(
+            f"| {r.document_id} | {r.page} | {r.stated} | {r.expected} | {r.detail} |"
+            for r in failures.head(_LISTED).itertuples()
+        )
+        yield AssetCheckResult(
+            check_name=identity.id,
+            asset_key=NARRATIVE_FIGURES,
+            passed=failures.empty,
+            severity=AssetCheckSeverity[identity.severity],
+            description=identity.description_en,
+            metadata={
+                "evaluated": len(rows),
+                "failed": len(failures),
+                "failures": MetadataValue.md(
+                    "| document | page | stated | expected | detail |\n|---|---|---|---|---|\n" + listing
+                ),
+            },
+        )
