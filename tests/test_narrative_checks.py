@@ -6,7 +6,6 @@ through the real pipeline; the corpus's own contradictions are found, at their s
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 from pathlib import Path
 

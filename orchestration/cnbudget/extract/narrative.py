@@ -60,7 +60,6 @@ _CLAUSE_DELIMITER = re.compile(r"[;:、]|,(?!(?<=\d,)\d{3}(?!\d))")
 _NOTE = re.compile(r"\([^()]*[,;][^()]*\)")
 
 _INCREASE = ("增加", "增长", "上升", "提高")
-_DECREASE = ("减少", "下降", "降低", "减")
 _CHANGE_VERB = re.compile(r"(增加|增长|上升|提高|减少|下降|降低|减)\s*$")
 _SHARE = re.compile(r"占[^\d]{0,12}$")
 _THRESHOLD = re.compile(r"^\s*(\(含\))?\s*(以上|以下|以内)")
@@ -76,7 +75,6 @@ _PRIOR = re.compile(
     r"(?P<basis>预算执行数|执行数|预算数?|决算数?)?\s*(?:为|是)?\s*$"
 )
 _YEAR = re.compile(r"(\d{4})\s*年度?")
-_PARTS_START = re.compile(r"^\(?其中")
 # Words around a subject that do not name it.
 _FILLER_TAIL = re.compile(r"(预算数|预算安排|预算为|安排|共计|合计|总额|共|约|达|为|是|的)+$")
 _FILLER_HEAD = re.compile(r"^(其中|包括|含|\(|本部门|本单位|全年|当年)+")
@@ -132,11 +130,6 @@ def _subjects() -> tuple[_Subject, ...]:
         _Subject(s["kind"], tuple(re.compile(p) for p in s["patterns"]), tuple(s.get("under", ())))
         for s in data["subjects"]
     )
-
-
-def subject_kinds() -> tuple[str, ...]:
-    """Every subject kind the vocabulary can give (the checks map each to table figures)."""
-    return tuple(dict.fromkeys(s.kind for s in _subjects())) + (FUNCTION_SUBJECT,)
 
 
 def _display_width(text: str) -> int:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 
 from cnbudget.extract.numbers import AmountParseError, parse_amount
 from cnbudget.extract.tables import Cell, Table
