@@ -200,8 +200,11 @@ def test_reloading_the_corpus_changes_nothing(corpus_warehouse, corpus_dir, tmp_
 def test_a_corrected_pdf_becomes_the_current_version(seed_warehouse, seed_spec, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(seed_warehouse, warehouse)
-    corrected = render_variant(seed_spec, tmp_path / "corrected.pdf",
-                               lambda v: seed_table(v, "表7")["rows"][0].__setitem__(4, "61.00"))
+    def correct(spec):  # 公务接待费 9.10 -> 9.20 万元, and the 三公 total with it
+        row = seed_table(spec, "表7")["rows"][0]
+        row[0], row[5] = "100.20", "9.20"
+
+    corrected = render_variant(seed_spec, tmp_path / "corrected.pdf", correct)
     outcome = load([corrected], warehouse, quiet=True, workers=1)
     assert [(f.status, f.version) for f in outcome.files] == [("loaded", 2)]
     with duckdb.connect(str(warehouse), read_only=True) as conn:

@@ -29,7 +29,7 @@ from cnbudget.extract.tables import Cell, Table, continue_table, start_table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "7"
+EXTRACTOR_VERSION = "8"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
 
@@ -118,14 +118,12 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
             f"{source}: none of its {len(pages)} pages has a text layer (a scanned document?): "
             "it needs OCR, which cnbudget does not do",
         )
+    cover = compact(pages[0].text)
+    if "决算" in cover and "预算" not in cover:
+        raise DocumentError("final_accounts", f"{source}: this is a 决算 (final accounts) report, not a budget (预算)")
     starts = {p.number: find_table_starts(p) for p in pages}
     start_pages = [n for n, s in starts.items() if s]
     if not start_pages:
-        front = compact(" ".join(p.text for p in pages[:3]))
-        if "决算" in front:
-            raise DocumentError(
-                "final_accounts", f"{source}: this is a 决算 (final accounts) report, not a budget (预算)"
-            )
         raise DocumentError(
             "not_a_budget", f"{source}: no budget table title found on any of its {len(pages)} pages: not a budget?"
         )
