@@ -8,6 +8,7 @@ from cnbudget import settings
 from cnbudget.ingest.assets import raw_budget_document, staged_budget_document
 from cnbudget.ingest.sensors import ingest_documents_job, landing_folder_sensor, yearly_reload_schedule
 from cnbudget.quality.checks import identity_checks, identity_results
+from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
 from cnbudget.report.asset import load_report
 from cnbudget.transform.assets import budget_dbt_models
 from cnbudget.transform.project import dbt_project
@@ -22,8 +23,8 @@ def build_resources() -> dict:
 
 
 defs = Definitions(
-    assets=[staged_budget_document, raw_budget_document, budget_dbt_models, identity_results, load_report],
-    asset_checks=[identity_checks],
+    assets=[staged_budget_document, raw_budget_document, budget_dbt_models, identity_results, narrative_results, load_report],
+    asset_checks=[identity_checks, narrative_checks],
     jobs=[ingest_documents_job],
     sensors=[landing_folder_sensor],
     schedules=[yearly_reload_schedule],

@@ -4,7 +4,8 @@ A load registers each PDF as a partition (its content hash), then
 1. stages the partitions (extraction to Parquet) in up to `workers` processes at once,
 2. applies them to the raw layer one at a time (DuckDB has one writer),
 3. builds the dbt models (and runs their tests),
-4. materializes dq/identity_results, whose asset checks report the identities.
+4. materializes dq/identity_results and dq/narrative_results, whose asset checks report
+   the identities and the narrative checks.
 Every step is a Dagster run in the local instance, so the UI shows what the CLI did.
 """
 
@@ -134,6 +135,7 @@ def load(
     from cnbudget.definitions import build_resources
     from cnbudget.ingest.assets import budget_documents, raw_budget_document, staged_budget_document
     from cnbudget.quality.checks import PUBLISHED_FIGURES, identity_checks, identity_results
+    from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
     from cnbudget.transform.assets import budget_dbt_models
 
     settings.export_environment(warehouse)
@@ -217,8 +219,9 @@ def load(
         # and an inconsistent publication is exactly what the identities must report.
         if any(e.asset_key == PUBLISHED_FIGURES for e in result.get_asset_materialization_events()):
             identities = materialize(
-                [budget_dbt_models, identity_results, identity_checks],
-                selection=AssetSelection.assets(identity_results) | AssetSelection.checks(identity_checks),
+                [budget_dbt_models, identity_results, identity_checks, narrative_results, narrative_checks],
+                selection=AssetSelection.assets(identity_results, narrative_results)
+                | AssetSelection.checks(identity_checks, narrative_checks),
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import json
 import re
 from dataclasses import dataclass, field
@@ -103,7 +104,7 @@ def extract_document(path: Path, cache_dir: Path | None = None, engine: str | No
     document = _extract(path, sha, engine)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # concurrent loads share the cache
         tmp.write_text(document.to_json(), encoding="utf-8")
         tmp.replace(cached)
     return document

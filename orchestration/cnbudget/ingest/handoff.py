@@ -4,6 +4,8 @@ s3://bucket/prefix when extraction runs on other machines)."""
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import fsspec
 import pandas as pd
@@ -29,11 +31,16 @@ def write_handoff(frames: dict[str, pd.DataFrame], document_id: str, url: str) -
     """Write every frame as Parquet under url/document_id/; returns that folder."""
     fs, folder, duckdb_folder = _location(url, document_id)
     fs.makedirs(folder, exist_ok=True)
+    # Written under a name of this process, then moved: a concurrent load of the same
+    # document never reads a half-written file.
+    partial = f"partial-{os.getpid()}"
     with _connection(fs) as conn:
         for name, frame in frames.items():
             conn.register("frame", frame)
-            conn.execute(f"COPY (SELECT * FROM frame) TO '{duckdb_folder}/{name}.parquet' (FORMAT parquet)")
+            conn.execute(f"COPY (SELECT * FROM frame) TO '{duckdb_folder}/{name}.{partial}' (FORMAT parquet)")
             conn.unregister("frame")
+    for name in frames:
+        fs.mv(f"{folder}/{name}.{partial}", f"{folder}/{name}.parquet")
     return f"{url.rstrip('/')}/{document_id}"
 
 

@@ -9,10 +9,10 @@ so extraction can run in parallel while writes to the DuckDB file stay serialize
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -362,9 +362,28 @@ def record_load_error(conn: duckdb.DuckDBPyConnection, source_file: str, error: 
 @contextmanager
 def warehouse_lock(warehouse: Path | str):
     """Serialize writers to one DuckDB file across processes (DuckDB allows one writer
-    per file; waiting on a lock file beats failing with "could not set lock")."""
+    per file; waiting on a lock file beats failing with "could not set lock").
+
+    Holding the lock file is not quite enough: a process that released it may still be
+    closing the database (a dbt subprocess exiting), so wait until DuckDB can open it.
+    """
     with FileLock(f"{warehouse}.lock"):
+        _wait_until_free(Path(warehouse))
         yield
+
+
+def _wait_until_free(warehouse: Path, timeout_seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while warehouse.exists():
+        try:
+            duckdb.connect(str(warehouse), read_only=True).close()
+            return
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+        except duckdb.Error:
+            return  # not ours to judge here (e.g. not a DuckDB file): the caller's connect says why
 
 
 def _type(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> str:

@@ -6,9 +6,8 @@ matches every narrative figure, evaluates every identity and replaces
 dq.narrative_matches and dq.narrative_results, under the warehouse lock); the checks run
 after it and only read.
 
-Wiring (definitions.py and the load in pipeline.py): add `narrative_results` to the assets
-and `narrative_checks` to the asset checks, and materialize them with the identity
-results after the models are built.
+definitions.py registers both; the load (pipeline.py) materializes them with the
+identity results after the models are built.
 """
 
 from __future__ import annotations
