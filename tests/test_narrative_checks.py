@@ -169,7 +169,7 @@ def test_the_dagster_asset_writes_the_results_and_the_checks_report_them(full_wa
     from dagster import AssetSelection, materialize
     from dagster_duckdb import DuckDBResource
 
-    from cnbudget.definitions import build_resources
+    from cnbudget.resources import build_resources
     from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
     from cnbudget.transform.assets import budget_dbt_models
 

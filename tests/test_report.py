@@ -320,7 +320,7 @@ def test_the_report_asset_links_the_report_and_tells_each_partition_its_identiti
     from dagster import AssetRecordsFilter, materialize
     from dagster_duckdb import DuckDBResource
 
-    from cnbudget.pipeline import local_instance
+    from cnbudget.runs import local_instance
     from cnbudget.report.asset import RAW_DOCUMENTS, load_report
 
     instance = local_instance()  # the session's, where the load registered the partitions

@@ -1,26 +1,14 @@
 """The Dagster code location: assets, checks and resources of cnbudget."""
 
 from dagster import Definitions
-from dagster_dbt import DbtCliResource
-from dagster_duckdb import DuckDBResource
 
-from cnbudget import settings
 from cnbudget.ingest.assets import raw_budget_document, staged_budget_document
 from cnbudget.ingest.sensors import ingest_documents_job, landing_folder_sensor, yearly_reload_schedule
 from cnbudget.quality.checks import identity_checks, identity_results
 from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
 from cnbudget.report.asset import load_report
+from cnbudget.resources import build_resources
 from cnbudget.transform.assets import budget_dbt_models
-from cnbudget.transform.project import dbt_project
-
-
-def build_resources() -> dict:
-    warehouse = settings.export_environment()
-    return {
-        "warehouse": DuckDBResource(database=str(warehouse)),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable()),
-    }
-
 
 defs = Definitions(
     assets=[staged_budget_document, raw_budget_document, budget_dbt_models, identity_results, narrative_results, load_report],

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -24,14 +21,8 @@ from dagster import AssetSelection, DagsterInstance, materialize
 
 from cnbudget import settings
 from cnbudget.ingest.landing import document_id_of, pdf_files
-
-DAGSTER_YAML = """\
-# Dagster's local instance for cnbudget (runs, event logs, partitions) in this folder.
-telemetry:
-  enabled: false
-"""
-_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-
+from cnbudget.ingest.staging import StageJob, StagingPool
+from cnbudget.runs import QUIET_LOGS, dagster_home, local_instance, run_failure
 
 @dataclass
 class FileOutcome:
@@ -75,53 +66,6 @@ class _Silent:
     def transforming(self): ...
 
 
-def local_instance() -> DagsterInstance:
-    """Dagster's local instance in DAGSTER_HOME (default: .dagster beside the project),
-    the same one `dagster dev` shows, so CLI runs appear in the UI."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.REPO_ROOT / ".dagster")))
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
-    return DagsterInstance.get()
-
-
-def _failure(result) -> tuple[str, str]:
-    """The message and kind of a failed run's first failure."""
-    for event in result.get_step_failure_events():
-        data = event.step_failure_data
-        if data.user_failure_data and data.user_failure_data.description:
-            reason = data.user_failure_data.metadata.get("reason")
-            return data.user_failure_data.description, reason.value if reason else "failed"
-        if data.error:
-            return data.error.message.strip().splitlines()[-1], "error"
-    return "the run failed", "error"
-
-
-def _stage(path: str, document_id: str, quiet: bool) -> tuple[bool, str, str]:
-    """Stage one partition in this process (the unit of work of the extraction pool)."""
-    from cnbudget.definitions import build_resources
-    from cnbudget.ingest.assets import staged_budget_document
-
-    try:
-        result = materialize(
-            [staged_budget_document],
-            partition_key=document_id,
-            run_config={
-                "ops": {staged_budget_document.op.name: {"config": {"path": path}}},
-                **(_QUIET_LOGS if quiet else {}),
-            },
-            resources=build_resources(),
-            instance=local_instance(),
-            raise_on_error=False,
-            tags={"cnbudget/source_file": Path(path).name},
-        )
-    except Exception as error:  # noqa: BLE001 - reported for this file; the batch goes on
-        return False, f"{Path(path).name}: {type(error).__name__}: {error}", "error"
-    message, reason = ("", "") if result.success else _failure(result)
-    return result.success, message, reason
-
-
 def load(
     paths: list[Path],
     warehouse: Path | None = None,
@@ -132,53 +76,46 @@ def load(
 ) -> LoadOutcome:
     """Load PDFs (files or folders) through the Dagster assets; `quiet` keeps Dagster's
     and dbt's console output out of the way (it stays in the Dagster instance)."""
-    from cnbudget.definitions import build_resources
-    from cnbudget.ingest.assets import budget_documents, raw_budget_document, staged_budget_document
-    from cnbudget.quality.checks import PUBLISHED_FIGURES, identity_checks, identity_results
-    from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
-    from cnbudget.transform.assets import budget_dbt_models
-
+    # Worker processes inherit the environment at their start: settle it first.
     settings.export_environment(warehouse)
-    instance = instance or local_instance()
-    resources = build_resources()
-    progress = progress or _Silent()
-    workers = workers or settings.workers()
-    outcome = LoadOutcome()
+    dagster_home()
     files = pdf_files(paths)
-    progress.begin(files)
+    workers = min(workers or settings.workers(), max(1, len(files)))
+    with StagingPool(workers, quiet) as pool:  # its workers start importing while we do
+        from cnbudget.ingest.assets import budget_documents, raw_budget_document, staged_budget_document
+        from cnbudget.quality.checks import PUBLISHED_FIGURES, identity_checks, identity_results
+        from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
+        from cnbudget.resources import build_resources
+        from cnbudget.transform.assets import budget_dbt_models
 
-    pending: list[FileOutcome] = []
-    for path in files:
-        if not path.is_file():
-            outcome.files.append(FileOutcome(path, None, "refused", f"{path}: no such file", "missing_file"))
-            progress.staged(path, False)
-            progress.loaded(path, False)
-            continue
-        document_id = document_id_of(path)
-        instance.add_dynamic_partitions(budget_documents.name, [document_id])
-        pending.append(FileOutcome(path, document_id, "staged"))
-    outcome.files.extend(pending)
+        instance = instance or local_instance()
+        resources = build_resources()
+        progress = progress or _Silent()
+        outcome = LoadOutcome()
+        progress.begin(files)
 
-    # 1. Extraction, in parallel: it never touches DuckDB.
-    jobs = [(str(f.path.resolve()), f.document_id, quiet) for f in pending]
-    if workers > 1 and len(jobs) > 1:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-            futures = [pool.submit(_stage, *job) for job in jobs]
-            results = []
-            for file, future in zip(pending, futures):
-                results.append(future.result())
-                progress.staged(file.path, results[-1][0])
-    else:
-        results = []
-        for file, job in zip(pending, jobs):
-            results.append(_stage(*job))
-            progress.staged(file.path, results[-1][0])
+        pending: list[FileOutcome] = []
+        for path in files:
+            if not path.is_file():
+                outcome.files.append(FileOutcome(path, None, "refused", f"{path}: no such file", "missing_file"))
+                progress.staged(path, False)
+                progress.loaded(path, False)
+                continue
+            document_id = document_id_of(path)
+            instance.add_dynamic_partitions(budget_documents.name, [document_id])
+            pending.append(FileOutcome(path, document_id, "staged"))
+        outcome.files.extend(pending)
+
+        # 1. Extraction, in parallel: it never touches DuckDB.
+        jobs = [StageJob(f.path.resolve(), f.document_id) for f in pending]
+        staged = pool.stage_all(jobs, lambda i, result: progress.staged(pending[i].path, result.ok), instance)
+        for file, result in zip(pending, staged):
+            if not result.ok:
+                file.status, file.error, file.reason = "refused", result.error, result.reason
 
     # 2. Loading, one document at a time.
-    for file, (ok, message, reason) in zip(pending, results):
-        if not ok:
-            file.status, file.error, file.reason = "refused", message, reason
+    for file in pending:
+        if file.status == "refused":
             progress.loaded(file.path, False)
             continue
         result = materialize(
@@ -188,7 +125,7 @@ def load(
             resources=resources,
             instance=instance,
             raise_on_error=False,
-            run_config=_QUIET_LOGS if quiet else None,
+            run_config=QUIET_LOGS if quiet else None,
             tags={"cnbudget/source_file": file.path.name},
         )
         if result.success:
@@ -196,7 +133,7 @@ def load(
             file.status, file.version = metadata["status"].value, metadata["version"].value
         else:
             file.status = "refused"
-            file.error, file.reason = _failure(result)
+            file.error, file.reason = run_failure(result)
         progress.loaded(file.path, result.success)
 
     # 3. The models and their checks, once for the whole batch.
@@ -210,10 +147,10 @@ def load(
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,
-                run_config=_QUIET_LOGS if quiet else None,
+                run_config=QUIET_LOGS if quiet else None,
             )
         outcome.transform_ok = result.success
-        outcome.transform_error = "" if result.success else _failure(result)[0]
+        outcome.transform_error = "" if result.success else run_failure(result)[0]
         outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
         # 4. The identities, in a run of their own: a failing dbt test fails the dbt step,
         # and an inconsistent publication is exactly what the identities must report.
@@ -225,10 +162,10 @@ def load(
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,
-                run_config=_QUIET_LOGS if quiet else None,
+                run_config=QUIET_LOGS if quiet else None,
             )
             outcome.check_results |= {e.check_name: e.passed for e in identities.get_asset_check_evaluations()}
             if not identities.success:
                 outcome.transform_ok = False
-                outcome.transform_error = outcome.transform_error or _failure(identities)[0]
+                outcome.transform_error = outcome.transform_error or run_failure(identities)[0]
     return outcome

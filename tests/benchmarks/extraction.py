@@ -9,9 +9,13 @@ Speed and memory targets live here, not in timed tests.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import resource
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from cnbudget.extract.document import extract_document
@@ -29,6 +33,18 @@ def documents() -> list[Path]:
     else:
         print(f"(the corpus is not at {CORPUS}: the seed rendering only)", file=sys.stderr)
     return found
+
+
+@contextlib.contextmanager
+def scratch_environment() -> Iterator[Path]:
+    """A scratch folder holding this process's extraction cache, hand-off and Dagster
+    instance, so a benchmark starts cold and leaves nothing behind."""
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        os.environ["CNBUDGET_CACHE_DIR"] = str(scratch / "cache")
+        os.environ["CNBUDGET_HANDOFF_URL"] = str(scratch / "handoff")
+        os.environ["DAGSTER_HOME"] = str(scratch / "dagster")
+        yield scratch
 
 
 def timed(fn):

@@ -9,13 +9,10 @@ end of the load event, and the wall time of WebDriver's get() beside it.
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from tests.benchmarks.extraction import documents
+from tests.benchmarks.extraction import documents, scratch_environment
 from tests.conftest import SEED_SPEC, render_variant
 from tests.headless_chromium import chromium, load_milliseconds
 from tests.pdfgen.render_budget import load_spec
@@ -29,13 +26,7 @@ def main() -> None:
     from cnbudget.pipeline import load
     from cnbudget.report.build import build_report
 
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        os.environ["CNBUDGET_CACHE_DIR"] = str(scratch / "cache")
-        os.environ["CNBUDGET_HANDOFF_URL"] = str(scratch / "handoff")
-        os.environ["DAGSTER_HOME"] = str(scratch / "dagster")
-        (scratch / "dagster").mkdir()
-        (scratch / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with scratch_environment() as scratch:
         (scratch / "twin").mkdir()
         twin = render_variant(load_spec(SEED_SPEC), scratch / "twin" / "corrupted_twin.pdf", print_wrong_item_amount)
         docs = documents() + [twin]

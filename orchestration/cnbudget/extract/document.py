@@ -19,7 +19,6 @@ from cnbudget.extract.narrative import NarrativeFigure, extract_narrative
 from cnbudget.extract.performance import PerformanceTable, read_performance_tables
 from cnbudget.extract.pages import (
     PageText,
-    TableStart,
     check_unit,
     department_name,
     find_table_starts,

@@ -179,10 +179,10 @@ def ui(warehouse: Path | None, port: int, host: str) -> None:
       cnbudget ui                          # then open http://127.0.0.1:3000
       cnbudget ui --port 3333 --warehouse /data/budgets.duckdb
     """
-    from cnbudget.pipeline import local_instance
+    from cnbudget.runs import dagster_home
 
     warehouse_path = settings.export_environment(warehouse)
-    local_instance()  # creates DAGSTER_HOME and its dagster.yaml on first use
+    dagster_home()
     dagster = Path(sys.executable).parent / "dagster"
     executable = str(dagster) if dagster.exists() else shutil.which("dagster")
     if not executable:
