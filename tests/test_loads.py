@@ -231,3 +231,36 @@ def test_two_concurrent_loads_end_with_a_correct_warehouse(corpus_warehouse, cor
         assert process.returncode == 0, out[-2000:] + err[-2000:]
         assert "could not set lock" not in (out + err).lower()
     assert fingerprint(warehouse) == fingerprint(corpus_warehouse)
+
+
+def test_in_a_batch_the_later_file_becomes_current_however_fast_each_extracts(seed_warehouse, seed_spec, tmp_path):
+    """Documents load in file order, each as soon as it is staged: the first file here
+    needs a real extraction while the second is served from the cache (the seed), so
+    loading in finishing order would make the first one current."""
+    def correct(spec):  # 公务接待费 9.10 -> 9.30 万元, and the 三公 total with it
+        row = seed_table(spec, "表7")["rows"][0]
+        row[0], row[5] = "100.30", "9.30"
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    first = render_variant(seed_spec, batch / "a_corrected_first.pdf", correct)
+    second = Path(shutil.copy(SEED_PDF, batch / "b_original_second.pdf"))
+    outcome = load([first, second], tmp_path / "warehouse.duckdb", quiet=True, workers=2)
+    assert [(f.path.name, f.status, f.version) for f in outcome.files] == [
+        (first.name, "loaded", 1), (second.name, "loaded", 2)
+    ]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        current = conn.execute("select source_file from raw.documents where is_current").fetchall()
+    assert [Path(name).name for (name,) in current] == [second.name]
+
+
+def test_processes_opening_a_new_dagster_instance_at_once_all_succeed(tmp_path):
+    """The first opening creates the instance's SQLite storage; unguarded, processes
+    doing it at once (concurrent loads, extraction workers) break its schema version."""
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")}
+    code = "from cnbudget.runs import local_instance; local_instance()"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True) for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, "\n".join(errors)[-3000:]

@@ -321,7 +321,8 @@ def test_the_report_asset_links_the_report_and_tells_each_partition_its_identiti
     from dagster_duckdb import DuckDBResource
 
     from cnbudget.runs import local_instance
-    from cnbudget.report.asset import RAW_DOCUMENTS, load_report
+    from cnbudget.ingest.assets import RAW_DOCUMENT
+    from cnbudget.report.asset import load_report
 
     instance = local_instance()  # the session's, where the load registered the partitions
     result = materialize([load_report], resources={"warehouse": DuckDBResource(database=str(report_warehouse))}, instance=instance)
@@ -331,7 +332,7 @@ def test_the_report_asset_links_the_report_and_tells_each_partition_its_identiti
     assert (metadata["identities_failed"].value, metadata["refused_files"].value, metadata["documents"].value) == (3, 1, 2)
     assert f"| {twin_id} | 16 | 53 |" in metadata["by_document"].value  # the seed: 16 tables, 53 pages
     assert re.search(r"\| marts\.published_figures \| [\d,]+ \|", metadata["row_counts"].value)
-    observed = instance.fetch_observations(AssetRecordsFilter(asset_key=RAW_DOCUMENTS, asset_partitions=[twin_id]), limit=1)
+    observed = instance.fetch_observations(AssetRecordsFilter(asset_key=RAW_DOCUMENT, asset_partitions=[twin_id]), limit=1)
     partition = observed.records[0].asset_observation.metadata
     assert partition["identities_failed"].value == 3 and partition["identities_evaluated"].value > 400
     assert partition["report"].value == f"{report.as_uri()}#doc-{twin_id}"

@@ -2,7 +2,8 @@
 
 A load registers each PDF as a partition (its content hash), then
 1. stages the partitions (extraction to Parquet) in up to `workers` processes at once,
-2. applies them to the raw layer one at a time (DuckDB has one writer),
+2. applies them to the raw layer one at a time, in file order (DuckDB has one writer),
+   each as soon as it is staged, while the workers extract the next ones,
 3. builds the dbt models (and runs their tests),
 4. materializes dq/identity_results and dq/narrative_results, whose asset checks report
    the identities and the narrative checks.
@@ -22,7 +23,7 @@ from dagster import AssetSelection, DagsterInstance, materialize
 from cnbudget import settings
 from cnbudget.ingest.landing import document_id_of, pdf_files
 from cnbudget.ingest.staging import StageJob, StagingPool
-from cnbudget.runs import QUIET_LOGS, dagster_home, local_instance, run_failure
+from cnbudget.runs import QUIET_LOGS, local_instance, run_failure
 
 @dataclass
 class FileOutcome:
@@ -66,6 +67,29 @@ class _Silent:
     def transforming(self): ...
 
 
+def _apply_staged(file: FileOutcome, resources: dict, instance: DagsterInstance, quiet: bool) -> bool:
+    """Apply one staged document to the raw layer (a Dagster run of raw/budget_document); record how."""
+    from cnbudget.ingest.assets import raw_budget_document, staged_budget_document
+
+    result = materialize(
+        [staged_budget_document, raw_budget_document],
+        selection=AssetSelection.assets(raw_budget_document),
+        partition_key=file.document_id,
+        resources=resources,
+        instance=instance,
+        raise_on_error=False,
+        run_config=QUIET_LOGS if quiet else None,
+        tags={"cnbudget/source_file": file.path.name},
+    )
+    if result.success:
+        metadata = result.get_asset_materialization_events()[0].materialization.metadata
+        file.status, file.version = metadata["status"].value, metadata["version"].value
+    else:
+        file.status = "refused"
+        file.error, file.reason = run_failure(result)
+    return result.success
+
+
 def load(
     paths: list[Path],
     warehouse: Path | None = None,
@@ -76,9 +100,10 @@ def load(
 ) -> LoadOutcome:
     """Load PDFs (files or folders) through the Dagster assets; `quiet` keeps Dagster's
     and dbt's console output out of the way (it stays in the Dagster instance)."""
-    # Worker processes inherit the environment at their start: settle it first.
+    # Worker processes inherit the environment at their start: settle it first, and
+    # create the Dagster instance's storage before they open it.
     settings.export_environment(warehouse)
-    dagster_home()
+    instance = instance or local_instance()
     files = pdf_files(paths)
     workers = min(workers or settings.workers(), max(1, len(files)))
     with StagingPool(workers, quiet) as pool:  # its workers start importing while we do
@@ -88,7 +113,6 @@ def load(
         from cnbudget.resources import build_resources
         from cnbudget.transform.assets import budget_dbt_models
 
-        instance = instance or local_instance()
         resources = build_resources()
         progress = progress or _Silent()
         outcome = LoadOutcome()
@@ -106,35 +130,16 @@ def load(
             pending.append(FileOutcome(path, document_id, "staged"))
         outcome.files.extend(pending)
 
-        # 1. Extraction, in parallel: it never touches DuckDB.
+        # 1. Extraction, in parallel: it never touches DuckDB. 2. Loading, one at a time.
         jobs = [StageJob(f.path.resolve(), f.document_id) for f in pending]
-        staged = pool.stage_all(jobs, lambda i, result: progress.staged(pending[i].path, result.ok), instance)
-        for file, result in zip(pending, staged):
-            if not result.ok:
-                file.status, file.error, file.reason = "refused", result.error, result.reason
-
-    # 2. Loading, one document at a time.
-    for file in pending:
-        if file.status == "refused":
-            progress.loaded(file.path, False)
-            continue
-        result = materialize(
-            [staged_budget_document, raw_budget_document],
-            selection=AssetSelection.assets(raw_budget_document),
-            partition_key=file.document_id,
-            resources=resources,
-            instance=instance,
-            raise_on_error=False,
-            run_config=QUIET_LOGS if quiet else None,
-            tags={"cnbudget/source_file": file.path.name},
-        )
-        if result.success:
-            metadata = result.get_asset_materialization_events()[0].materialization.metadata
-            file.status, file.version = metadata["status"].value, metadata["version"].value
-        else:
-            file.status = "refused"
-            file.error, file.reason = run_failure(result)
-        progress.loaded(file.path, result.success)
+        for index, staged in pool.staged_in_order(jobs, instance):
+            file = pending[index]
+            progress.staged(file.path, staged.ok)
+            if not staged.ok:
+                file.status, file.error, file.reason = "refused", staged.error, staged.reason
+                progress.loaded(file.path, False)
+                continue
+            progress.loaded(file.path, _apply_staged(file, resources, instance, quiet))
 
     # 3. The models and their checks, once for the whole batch.
     if any(f.loaded for f in outcome.files):

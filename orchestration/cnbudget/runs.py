@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from dagster import DagsterInstance
+from filelock import FileLock
 
 from cnbudget import settings
 
@@ -30,9 +31,12 @@ def dagster_home() -> Path:
 
 
 def local_instance() -> DagsterInstance:
-    """Dagster's local instance in DAGSTER_HOME, the one the UI shows."""
-    dagster_home()
-    return DagsterInstance.get()
+    """Dagster's local instance in DAGSTER_HOME, the one the UI shows. Opened under a
+    lock: the first opening creates its SQLite storage, and two processes doing that at
+    once (concurrent loads, extraction workers) would corrupt its schema version."""
+    home = dagster_home()
+    with FileLock(home / ".instance.lock"):
+        return DagsterInstance.get()
 
 
 def run_failure(result) -> tuple[str, str]:

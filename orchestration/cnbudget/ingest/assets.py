@@ -2,9 +2,14 @@
 
 staged/budget_document  extract the PDF (camelot) and leave Parquet at the hand-off
                         location: runs in parallel, never touches DuckDB;
-raw/*                   apply the hand-off to the DuckDB raw layer in one transaction:
-                        in the pool "duckdb_writer" and under the warehouse lock, so
-                        writes are serialized however many extractions run.
+raw/budget_document     apply the hand-off to the DuckDB raw layer (raw.documents,
+                        raw.cells, ...) in one transaction: in the pool "duckdb_writer"
+                        and under the warehouse lock, so writes are serialized however
+                        many extractions run.
+
+The raw tables are one asset, not one each: a document's rows are written to all of
+them at once or not at all, and the loader is the one serial step of a load, where
+Dagster's bookkeeping per asset key would cost more than the writing (see make bench).
 """
 # No `from __future__ import annotations` here: Dagster reads the Config annotation at runtime.
 
@@ -13,14 +18,12 @@ from pathlib import Path
 from dagster import (
     AssetExecutionContext,
     AssetKey,
-    AssetSpec,
     Config,
     DynamicPartitionsDefinition,
     Failure,
     MaterializeResult,
     MetadataValue,
     asset,
-    multi_asset,
 )
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
@@ -31,10 +34,12 @@ from cnbudget.extract.errors import DocumentError
 from cnbudget.ingest.handoff import read_handoff, write_handoff
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
+from cnbudget.ingest.staging import peak_memory_mib
 from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, raw_frames, record_load_error, warehouse_lock
 
 budget_documents = DynamicPartitionsDefinition(name="budget_documents")
 STAGED_DOCUMENT = AssetKey(["staged", "budget_document"])
+RAW_DOCUMENT = AssetKey(["raw", "budget_document"])
 DUCKDB_WRITER_POOL = "duckdb_writer"
 
 RAW_DESCRIPTIONS = {
@@ -99,28 +104,32 @@ def staged_budget_document(
             "numbers_in_grids": document.coverage_tokens,
             "unaccounted_numbers": len(document.coverage_gaps),
             "handoff": location,
+            # sizing extraction workers: the most memory this process has held so far
+            "process_peak_memory_mib": round(peak_memory_mib()),
         }
     )
 
 
-@multi_asset(
-    specs=[
-        AssetSpec(["raw", name], description=RAW_DESCRIPTIONS[name], group_name="raw", deps=[STAGED_DOCUMENT])
-        for name in RAW_TABLES
-    ],
+@asset(
+    key=RAW_DOCUMENT,
+    deps=[STAGED_DOCUMENT],
     partitions_def=budget_documents,
-    can_subset=False,
+    group_name="raw",
     pool=DUCKDB_WRITER_POOL,
+    description="One PDF's rows in the DuckDB raw layer:\n\n"
+    + "\n".join(f"- `raw.{name}`: {RAW_DESCRIPTIONS[name]}" for name in RAW_TABLES),
 )
-def raw_budget_document(context: AssetExecutionContext, warehouse: DuckDBResource):
+def raw_budget_document(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """Apply one staged document to the raw layer in a single transaction (a new
     version if its department, year and kind were loaded before; nothing if unchanged)."""
     document_id = context.partition_key
     frames = read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
     with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
         result = apply_frames(conn, frames)
-    for name in RAW_TABLES:
-        yield MaterializeResult(
-            asset_key=["raw", name],
-            metadata={"status": result.status, "version": result.version, "rows_written": result.rows.get(name, 0)},
-        )
+    return MaterializeResult(
+        metadata={
+            "status": result.status,
+            "version": result.version,
+            **{f"rows_written/{name}": result.rows.get(name, 0) for name in RAW_TABLES},
+        }
+    )

@@ -4,7 +4,7 @@ indicators with their printed targets, goals, and each 表12 project's header fi
 funding, cost lines and purchases (raw.performance_*).
 
 They are raw tables like the others (cnbudget.ingest.warehouse registers NARRATIVE_TABLES
-in RAW_TABLES, so each is a Dagster asset raw/<name>): `narrative_frames` turns an
+in RAW_TABLES, written by the asset raw/budget_document): `narrative_frames` turns an
 extracted document into one frame per table, the loader inserts them in the document's
 one transaction, after `delete_narrative` removed the document's previous rows, so a
 document's narrative is never seen without its tables or the other way round.

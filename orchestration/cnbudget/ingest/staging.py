@@ -6,7 +6,9 @@ The pool is built for throughput:
   threads), and are started before the parent's own heavy imports so the two overlap;
 - a worker imports only what staging needs (the ingest assets and camelot, not the dbt
   project) once, then stages documents until the batch is done;
-- the largest files go first, so the workers finish together.
+- results come back in file order as they are ready, so the one loader applies each
+  document while the workers extract the next ones (the order also fixes which of two
+  versions of a document in one batch becomes current: the later file).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +68,19 @@ def stage(job: StageJob, quiet: bool, instance=None) -> StageResult:
     return StageResult(True) if result.success else StageResult(False, *run_failure(result))
 
 
+def peak_memory_mib() -> float:
+    """This process's peak resident memory. Linux's VmHWM, which, unlike ru_maxrss,
+    does not count the parent's pages a spawned worker held between fork and exec."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _warm_up() -> None:
     """A worker's start: import what staging needs once, before any document arrives."""
     import camelot  # noqa: F401 - imported for its import time
@@ -96,28 +111,22 @@ class StagingPool:
             for _ in range(workers):
                 self._executor.submit(_ready)
 
-    def stage_all(
-        self, jobs: list[StageJob], on_done: Callable[[int, StageResult], None], instance=None
-    ) -> list[StageResult]:
-        """Stage every job; `on_done(index, result)` as each finishes (in finishing order).
-        Staging in this process records its runs in `instance` (default: the local one)."""
-        results: list[StageResult | None] = [None] * len(jobs)
+    def staged_in_order(self, jobs: list[StageJob], instance=None) -> Iterator[tuple[int, StageResult]]:
+        """Stage every job; yield (index, result) in job order, each as soon as it and
+        those before it are staged, so the caller can load one document while the
+        workers extract the next. Staging in this process records its runs in
+        `instance` (default: the local one)."""
         if self._executor is None:
             for index, job in enumerate(jobs):
-                results[index] = stage(job, self.quiet, instance or local_instance())
-                on_done(index, results[index])
-            return results
-        largest_first = sorted(range(len(jobs)), key=lambda i: jobs[i].path.stat().st_size, reverse=True)
-        futures = {self._executor.submit(stage, jobs[i], self.quiet): i for i in largest_first}
-        for future in as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()
-            on_done(index, results[index])
-        return results
+                yield index, stage(job, self.quiet, instance or local_instance())
+            return
+        futures = [self._executor.submit(stage, job, self.quiet) for job in jobs]
+        for index, future in enumerate(futures):
+            yield index, future.result()
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown()
+            self._executor.shutdown(cancel_futures=True)
             self._executor = None
 
     def __enter__(self) -> StagingPool:

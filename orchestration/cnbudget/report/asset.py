@@ -2,7 +2,7 @@
 
 Its materialization links the HTML file and says, in the UI, how big each warehouse
 table is and how each document (partition) fared; each document's identity counts
-are also recorded on its raw/documents partition, so a partition's page tells whether
+are also recorded on its raw/budget_document partition, so a partition's page tells whether
 that PDF proved consistent and where to look.
 """
 
@@ -22,11 +22,11 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from cnbudget.ingest.assets import RAW_DOCUMENT
 from cnbudget.report.build import read_warehouse, write_report
 
 LOAD_REPORT = AssetKey(["report", "load_report"])
 IDENTITY_RESULTS = AssetKey(["dq", "identity_results"])
-RAW_DOCUMENTS = AssetKey(["raw", "documents"])
 PARTITIONS = "budget_documents"  # the ingest assets' dynamic partitions: one per PDF
 _COUNTED_SCHEMAS = ("raw", "marts", "dq")
 
@@ -67,7 +67,7 @@ def load_report(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
         if context.instance.has_dynamic_partition(PARTITIONS, document.document_id):
             context.log_event(
                 AssetObservation(
-                    asset_key=RAW_DOCUMENTS,
+                    asset_key=RAW_DOCUMENT,
                     partition=document.document_id,
                     metadata={
                         "identities_evaluated": passed + failed,

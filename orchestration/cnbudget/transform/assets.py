@@ -1,13 +1,15 @@
-"""dbt models as Dagster assets, keyed [schema, model] (sources keep [raw, table])."""
+"""dbt models as Dagster assets, keyed [schema, model]; every raw source table is
+written by the one asset raw/budget_document, so they all map to its key."""
 
 
 from collections.abc import Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from cnbudget import settings
+from cnbudget.ingest.assets import RAW_DOCUMENT
 from cnbudget.ingest.warehouse import warehouse_lock
 from cnbudget.transform.project import dbt_project, ensure_manifest
 
@@ -18,6 +20,8 @@ class BudgetDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "model":
             return AssetKey([dbt_resource_props["config"]["schema"], dbt_resource_props["name"]])
+        if dbt_resource_props["resource_type"] == "source" and dbt_resource_props["source_name"] == "raw":
+            return RAW_DOCUMENT
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -28,7 +32,12 @@ def model_key(schema: str, name: str) -> AssetKey:
     return AssetKey([schema, name])
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=BudgetDbtTranslator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=BudgetDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+    ),
+)
 def budget_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     warehouse = settings.export_environment()
     # dbt writes the warehouse: one writer at a time, across processes.
