@@ -74,7 +74,7 @@ def test_fact_expenditure_adds_up_to_each_printed_table_total(full_warehouse):
 
 def test_every_fact_and_dimension_test_passes_in_the_load(full_warehouse):
     """dbt build ran all data tests (relationships, accepted values, unique, not_null,
-    parent = Σ children, no parent or total rows in facts) during the load."""
+    no parent or total rows in facts) during the load."""
     result = dbt("test", warehouse=full_warehouse)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "relationships_fact_expenditure_function_subject_key" in result.stdout
@@ -98,11 +98,9 @@ def test_every_fact_and_dimension_test_passes_in_the_load(full_warehouse):
             "facts_hold_no_parent_or_total_rows",
         ),
         (
-            "update marts.published_figures set amount_yuan = amount_yuan + 1 "
-            "where table_kind = 'expenditure' and code_level = '项' "
-            "and figure_key = (select min(figure_key) from marts.published_figures "
-            "where table_kind = 'expenditure' and code_level = '项' and printed_unit = '元')",
-            "parent_equals_sum_of_children_published_figures",
+            "update marts.fact_expenditure set cut = 'by_month' "
+            "where figure_key = (select min(figure_key) from marts.fact_expenditure)",
+            "accepted_values_fact_expenditure_cut",
         ),
         (
             "update marts.fact_three_public set three_public_item_code = 'gifts' "
@@ -110,7 +108,7 @@ def test_every_fact_and_dimension_test_passes_in_the_load(full_warehouse):
             "relationships_fact_three_public_three_public_item_code",
         ),
     ],
-    ids=["dangling subject key", "parent row as a fact", "项 off by one yuan", "unknown 三公 item"],
+    ids=["dangling subject key", "parent row as a fact", "unknown cut", "unknown 三公 item"],
 )
 def test_data_tests_fail_on_a_damaged_warehouse(scratch_warehouse, damage, failing_test):
     with duckdb.connect(str(scratch_warehouse)) as conn:

@@ -4,9 +4,9 @@ A load registers each PDF as a partition (its content hash), then
 1. stages the partitions (extraction to Parquet) in up to `workers` processes at once,
 2. applies them to the raw layer one at a time, in file order (DuckDB has one writer),
    each as soon as it is staged, while the workers extract the next ones,
-3. builds the dbt models (and runs their tests),
-4. materializes dq/identity_results and dq/narrative_results, whose asset checks report
-   the identities and the narrative checks.
+3. builds the dbt models (and runs their tests), then materializes dq/identity_results
+   and dq/narrative_results, whose asset checks report the identities and the
+   narrative checks.
 Every step is a Dagster run in the local instance, so the UI shows what the CLI did.
 """
 
@@ -108,7 +108,7 @@ def load(
     workers = min(workers or settings.workers(), max(1, len(files)))
     with StagingPool(workers, quiet) as pool:  # its workers start importing while we do
         from cnbudget.ingest.assets import budget_documents, raw_budget_document, staged_budget_document
-        from cnbudget.quality.checks import PUBLISHED_FIGURES, identity_checks, identity_results
+        from cnbudget.quality.checks import identity_checks, identity_results
         from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
         from cnbudget.resources import build_resources
         from cnbudget.transform.assets import budget_dbt_models
@@ -141,14 +141,18 @@ def load(
                 continue
             progress.loaded(file.path, _apply_staged(file, resources, instance, quiet))
 
-    # 3. The models and their checks, once for the whole batch.
+    # 3. The models with their dbt tests, then the identities and the narrative checks,
+    # once for the whole batch. dbt's tests guard the transformation only, so a document
+    # that is itself inconsistent builds, and the identities report it.
     if any(f.loaded for f in outcome.files):
         progress.transforming()
         # dbt's own progress lines go to stdout; quiet keeps them out of the CLI's report.
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
             result = materialize(
-                [staged_budget_document, raw_budget_document, budget_dbt_models],
-                selection=AssetSelection.assets(budget_dbt_models),
+                [staged_budget_document, raw_budget_document, budget_dbt_models,
+                 identity_results, identity_checks, narrative_results, narrative_checks],
+                selection=AssetSelection.assets(budget_dbt_models, identity_results, narrative_results)
+                | AssetSelection.checks(identity_checks, narrative_checks),
                 resources=resources,
                 instance=instance,
                 raise_on_error=False,
@@ -157,20 +161,4 @@ def load(
         outcome.transform_ok = result.success
         outcome.transform_error = "" if result.success else run_failure(result)[0]
         outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-        # 4. The identities, in a run of their own: a failing dbt test fails the dbt step,
-        # and an inconsistent publication is exactly what the identities must report.
-        if any(e.asset_key == PUBLISHED_FIGURES for e in result.get_asset_materialization_events()):
-            identities = materialize(
-                [budget_dbt_models, identity_results, identity_checks, narrative_results, narrative_checks],
-                selection=AssetSelection.assets(identity_results, narrative_results)
-                | AssetSelection.checks(identity_checks, narrative_checks),
-                resources=resources,
-                instance=instance,
-                raise_on_error=False,
-                run_config=QUIET_LOGS if quiet else None,
-            )
-            outcome.check_results |= {e.check_name: e.passed for e in identities.get_asset_check_evaluations()}
-            if not identities.success:
-                outcome.transform_ok = False
-                outcome.transform_error = outcome.transform_error or run_failure(identities)[0]
     return outcome

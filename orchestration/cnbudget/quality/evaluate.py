@@ -21,8 +21,9 @@ from cnbudget.quality.printed import Column, Figure, PrintedDocument, PrintedTab
 
 
 @dataclass(frozen=True)
-class Cell:
-    """A printed cell taking part in an instance, so a failure leads to the page."""
+class InvolvedCell:
+    """A printed cell taking part in an instance, so a failure leads to the page
+    (stored in dq.identity_results.cells; the report outlines it on the page crop)."""
 
     role: str  # actual / expected
     table_name: str
@@ -30,10 +31,14 @@ class Cell:
     row_name: str
     column_path: str
     printed_text: str
-    x0: float
+    x0: float  # PDF points, origin bottom-left
     y0: float
     x1: float
     y1: float
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return self.x0, self.y0, self.x1, self.y1
 
 
 @dataclass
@@ -48,7 +53,7 @@ class Evaluation:
     expected_cents: int
     tolerance_cents: int
     expected_source: str  # what the expected side is made of, in words
-    cells: list[Cell] = field(default_factory=list)
+    cells: list[InvolvedCell] = field(default_factory=list)
 
     @property
     def difference_cents(self) -> int:
@@ -257,8 +262,8 @@ def summary_outline(table: PrintedTable, part: str, catalogue: Catalogue) -> lis
 
 
 # ── Recording an instance ────────────────────────────────────────────────────────
-def _cell(ctx: _Context, role: str, table: PrintedTable, row: Row, column: Column, figure: Figure) -> Cell:
-    return Cell(role, table.name, figure.page, ctx.row_name(table, row), column.path, figure.text, *figure.bbox)
+def _cell(ctx: _Context, role: str, table: PrintedTable, row: Row, column: Column, figure: Figure) -> InvolvedCell:
+    return InvolvedCell(role, table.name, figure.page, ctx.row_name(table, row), column.path, figure.text, *figure.bbox)
 
 
 def _instance(

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from cnbudget.quality.evaluate import InvolvedCell
+
 
 class WarehouseNotReady(Exception):
     """The warehouse lacks what the report reads (never loaded, or models not built)."""
@@ -96,17 +98,6 @@ class Refusal:
     @property
     def file_name(self) -> str:
         return Path(self.source_file).name
-
-
-@dataclass(frozen=True)
-class InvolvedCell:
-    role: str  # actual / expected
-    table_name: str
-    page: int
-    row_name: str
-    column_path: str
-    printed_text: str
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1: PDF points, origin bottom-left
 
 
 @dataclass(frozen=True)
@@ -361,13 +352,7 @@ def _identity_results(conn, documents: dict[str, Document]) -> tuple[list[Identi
            where r.status = 'failed'
            order by r.document_id, r.page, r.identity_id, r.row_name, r.column_path""",
     ):
-        cells = tuple(
-            InvolvedCell(
-                c["role"], c["table_name"], c["page"], c["row_name"], c["column_path"], c["printed_text"],
-                (c["x0"], c["y0"], c["x1"], c["y1"]),
-            )
-            for c in row.pop("cells") or []
-        )
+        cells = tuple(InvolvedCell(**c) for c in row.pop("cells") or [])
         failures.append(IdentityFailure(**row, cells=cells))
     not_applicable = [
         NotApplicable(**row)
