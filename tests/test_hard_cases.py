@@ -154,3 +154,19 @@ def test_coverage_guard_reports_a_dropped_row(tmp_path):
     gaps = check_coverage(pdf, document.tables).gaps
     assert sorted(g.token for g in gaps) == ["100", "100", "205", "5"]  # code, label and amounts
     assert {g.page for g in gaps} == {3}
+
+
+def test_an_unnamed_leading_row_is_the_total_only_when_coded_rows_follow(tmp_path):
+    """表10 prints its 合计 with neither code nor name, as the first body row; a table of
+    uncoded rows only (三公) has no total row, so its one unnamed row stays a figure row."""
+    columns = ["项目编码", "项目名称", "合计", "一般公共预算"]
+    rows = [["", "", "300", "300"], ["P001", "产业扶持", "100", "100"], ["P002", "园区建设", "200", "200"]]
+    document, _ = extract(one_table_document(columns, rows, title="项目支出表"), tmp_path, "projects.pdf")
+    assert [(r.code, r.is_total) for r in logical_rows(document.tables[0])] == [
+        (None, True), ("P001", False), ("P002", False)
+    ]
+    columns = ["合计", "因公出国（境）费", "公务接待费"]
+    document, _ = extract(
+        one_table_document(columns, [["30", "10", "20"]], title="“三公”经费支出表"), tmp_path, "three_public.pdf"
+    )
+    assert [(r.code, r.label, r.is_total) for r in logical_rows(document.tables[0])] == [(None, "", False)]

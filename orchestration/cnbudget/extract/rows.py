@@ -82,6 +82,7 @@ def logical_rows(table: Table) -> list[LogicalRow]:
         code_cols = split_cols or [i for i in label_cols if leaves[i].endswith(("编码", "代码"))]
         name_cols = [i for i in label_cols if i not in code_cols]
         kind = _code_kind([table.column_paths[i] for i in code_cols]) if code_cols else None
+        first_of_part = len(rows)
         for r in range(table.body_rows):
             code = _code(r, code_cols, split_cols, texts)
             # The name column; else a label printed across the code columns (合计).
@@ -108,7 +109,16 @@ def logical_rows(table: Table) -> list[LogicalRow]:
                     page=pages.get(r, table.pages[0]),
                 )
             )
+        _mark_unnamed_total(rows[first_of_part:])
     return rows
+
+
+def _mark_unnamed_total(rows: list[LogicalRow]) -> None:
+    """A row printed with neither code nor name before the first coded row is the grand
+    total (表10 prints its 合计 that way). A table without coded rows (三公) has none."""
+    first_coded = next((i for i, row in enumerate(rows) if row.code), None)
+    if first_coded and not rows[0].code and not rows[0].label:
+        rows[0].is_total = True
 
 
 def _code(row: int, code_cols: list[int], split_cols: list[int], texts) -> str | None:

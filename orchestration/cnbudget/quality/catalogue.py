@@ -142,8 +142,6 @@ class SummaryLineGrammar:
 class Catalogue:
     identities: tuple[Identity, ...]
     half_unit: dict[str, Decimal]  # printed unit -> half a unit of its last printed digit
-    total_rows_is_total: bool
-    total_rows_unlabeled_leading: bool
     code_levels: dict[str, tuple[str, ...]]
     summary_lines: SummaryLineGrammar
     preconditions: dict[str, Precondition]
@@ -304,8 +302,6 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
     return Catalogue(
         identities=identities,
         half_unit={unit: Decimal(str(v)) for unit, v in data["half_unit"].items()},
-        total_rows_is_total=bool(data["total_rows"]["is_total"]),
-        total_rows_unlabeled_leading=bool(data["total_rows"]["unlabeled_leading_row"]),
         code_levels=code_levels,
         summary_lines=SummaryLineGrammar(
             parts={name: re.compile(p) for name, p in grammar["parts"].items()},

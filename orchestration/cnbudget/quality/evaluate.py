@@ -123,13 +123,8 @@ class _Context:
 
     # ── Rows ─────────────────────────────────────────────────────────────────────
     def total_rows(self, table: PrintedTable) -> list[Row]:
-        rows = [r for r in table.rows if self.catalogue.total_rows_is_total and r.is_total]
-        if self.catalogue.total_rows_unlabeled_leading and table.rows:
-            first_coded = next((r.index for r in table.rows if r.code), None)
-            leading = table.rows[0]
-            if first_coded is not None and leading.index < first_coded and not leading.code and not leading.label:
-                rows.insert(0, leading)
-        return rows
+        """The rows raw.rows marks as the table's grand total (合计/总计, or 表10's unnamed one)."""
+        return [r for r in table.rows if r.is_total]
 
     def row_name(self, table: PrintedTable, row: Row) -> str:
         if row.code or row.label:

@@ -228,16 +228,13 @@ class TableFigure:
 
 
 def _total_rows(cells: pd.DataFrame) -> pd.DataFrame:
-    """Grand-total rows: marked 合计/总计, or printed without name and code before the first coded row."""
+    """Grand-total rows: those raw.rows marks as totals; in a table of uncoded rows only
+    (三公), which has none, its first unnamed row stands for the whole table."""
     marked = cells[cells["is_total"]]
-    if not marked.empty:
+    if not marked.empty or cells["row_code"].notna().any():
         return marked
-    coded = cells[cells["row_code"].notna()]
-    first_coded = coded["row_index"].min() if not coded.empty else None
-    unlabeled = cells[(cells["row_code"].isna()) & (cells["row_label"] == "")]
-    if first_coded is not None:
-        unlabeled = unlabeled[unlabeled["row_index"] < first_coded]
-    return unlabeled[unlabeled["row_index"] == unlabeled["row_index"].min()] if not unlabeled.empty else unlabeled
+    unlabeled = cells[cells["row_label"] == ""]
+    return unlabeled[unlabeled["row_index"] == unlabeled["row_index"].min()]
 
 
 def _code_path_rows(cells: pd.DataFrame, path: list[str]) -> pd.DataFrame:
