@@ -338,8 +338,12 @@ def _insert(conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> 
     conn.register("incoming", frame)
     try:
         # Columns by name; DECIMAL columns arrive as text and are cast exactly.
-        target_cols = [r[0] for r in conn.execute(f"DESCRIBE raw.{name}").fetchall()]
-        select = ", ".join(f'CAST("{c}" AS {_type(conn, name, c)})' for c in target_cols)
+        columns = conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
+            [name],
+        ).fetchall()
+        select = ", ".join(f'CAST("{column}" AS {data_type})' for column, data_type in columns)
         conn.execute(f"INSERT INTO raw.{name} SELECT {select} FROM incoming")
     finally:
         conn.unregister("incoming")
@@ -384,11 +388,3 @@ def _wait_until_free(warehouse: Path, timeout_seconds: float = 120.0) -> None:
             time.sleep(0.2)
         except duckdb.Error:
             return  # not ours to judge here (e.g. not a DuckDB file): the caller's connect says why
-
-
-def _type(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
-    return conn.execute(
-        "SELECT data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
-        "AND column_name = ?",
-        [table, column],
-    ).fetchone()[0]
