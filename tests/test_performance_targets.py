@@ -152,3 +152,51 @@ def test_the_comparison_fails_on_a_changed_target(seed_spec, truth, tmp_path):
     mismatches = compare_indicators(found, truth)
     assert len(mismatches) == 1 and mismatches[0].startswith("表12-4 平台不间断服务率:")
     assert "'≥97%'" in mismatches[0]
+
+
+def department_funding_transcribed(truth: dict) -> set[tuple]:
+    block = truth["department_funding"]
+    return {
+        (composition, item, column, text)
+        for composition in ("income", "expenditure")
+        for item, texts in block[composition].items()
+        for column, text in zip(block["columns"], texts)
+    }
+
+
+def department_funding_in_document(document) -> set[tuple]:
+    return {
+        (v.composition, compact(v.item), v.column, v.text)
+        for table in document.performance
+        for v in table.overall_funding
+    }
+
+
+def test_the_department_funding_block_of_table_11(seed_warehouse, truth):
+    """表11's 部门总体资金情况, value by value, in yuan and percent, with its years."""
+    with duckdb.connect(str(seed_warehouse), read_only=True) as conn:
+        rows = conn.execute(
+            """select composition, item, column_name, printed_text, amount_yuan, share_percent, fiscal_year,
+                      is_total, page
+               from marts.fact_department_funding"""
+        ).fetchall()
+    assert {(c, compact(i), column, text) for c, i, column, text, *_ in rows} == department_funding_transcribed(truth)
+    for composition, item, column, text, amount, share, year, is_total, page in rows:
+        if column == "占比":
+            assert (amount, share, year) == (None, Decimal(text), None)
+        else:
+            assert (amount, share, year) == (Decimal(text) * 10000, None, 2025 if column == "当年金额" else int(column[:4]))
+        assert is_total == (compact(item) == "合计") and page == 22
+
+
+def test_the_department_funding_comparison_fails_on_a_changed_value(seed_spec, truth, tmp_path):
+    """人员类项目支出 当年金额 printed 9687.62 instead of 9678.62: exactly that value differs."""
+    def change(spec):
+        form = next(t for t in spec["performance_tables"] if t["label"] == "表11")
+        row = next(r for r in form["rows"] if "人员类项目支出" in r)
+        row[row.index("9678.62")] = "9687.62"
+
+    found = department_funding_in_document(extract_document(render_variant(seed_spec, tmp_path / "v.pdf", change)))
+    expected = department_funding_transcribed(truth)
+    assert found - expected == {("expenditure", "人员类项目支出", "当年金额", "9687.62")}
+    assert expected - found == {("expenditure", "人员类项目支出", "当年金额", "9678.62")}

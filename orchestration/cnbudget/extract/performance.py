@@ -10,7 +10,9 @@ cells into what it states:
   quantity, and the basis (指标值确定依据: 计划数据, 计划标准 …);
 - a 表12's project: its header fields (项目编码, 项目执行单位, 项目属性, 起止年度, 项目总预算,
   项目当年预算 …), its funding sources, its cost lines (项目支出明细测算) and purchases;
-- the goals' texts (项目绩效总目标, 长期目标 1 …).
+- the goals' texts (项目绩效总目标, 长期目标 1 …);
+- 表11's 部门总体资金情况: each printed amount and share of its 收入构成 and 支出构成
+  lines, for the budget year and the two years before it.
 
 A form is read by what its cells say, not by where they sit: a header row names its
 columns (一级指标 … 指标值确定依据, 前年 上年 预计当年实现), a full-width cell names the
@@ -188,6 +190,21 @@ class PerformanceProject:
 
 
 @dataclass
+class OverallFundingValue:
+    """One printed value of 表11's 部门总体资金情况: a line of its 收入构成 or 支出构成
+    (财政拨款 …, 人员类项目支出 …, 合计) in one column (当年金额, 占比, 2023年 …)."""
+
+    line: int  # the line's order in the block, from 1
+    composition: str  # income / expenditure
+    item: str
+    column: str  # as printed: 当年金额 / 占比 / 2023年 …
+    year: int | None  # the year an amount is of; None for 占比
+    text: str
+    number: str | None  # exact decimal text; the table's unit, or percent for 占比
+    page: int
+
+
+@dataclass
 class PerformanceTable:
     """What one 绩效目标表 states."""
 
@@ -199,6 +216,7 @@ class PerformanceTable:
     project: PerformanceProject | None
     goals: list[PerformanceGoal] = field(default_factory=list)
     indicators: list[PerformanceIndicator] = field(default_factory=list)
+    overall_funding: list[OverallFundingValue] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> PerformanceTable:
@@ -216,7 +234,8 @@ class PerformanceTable:
             i = dict(i)
             values = [TargetValue(**v) for v in i.pop("values")]
             indicators.append(PerformanceIndicator(**i, values=values))
-        return cls(**data, project=project, goals=goals, indicators=indicators)
+        funding = [OverallFundingValue(**v) for v in data.pop("overall_funding")]
+        return cls(**data, project=project, goals=goals, indicators=indicators, overall_funding=funding)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -385,6 +404,10 @@ def read_performance_table(table: Table, fiscal_year: int | None) -> Performance
                 result.goals.append(PerformanceGoal(kind, goal_name, normalize(text), first.page))
                 row += 1
                 continue
+            if first_text == "部门总体资金情况":
+                result.overall_funding = _read_overall_funding(form, row, row + first.row_span, fiscal_year)
+                row += first.row_span
+                continue
             if first_text == "整体绩效目标":
                 block = "overall_goals"
             elif first.row_span >= 1 and first_text:
@@ -438,6 +461,47 @@ def read_performance_table(table: Table, fiscal_year: int | None) -> Performance
                 result.indicators.append(indicator)
         row += 1
     return result
+
+
+_COMPOSITIONS = {"收入构成": "income", "支出构成": "expenditure"}
+_YEAR_COLUMN = re.compile(r"^(20\d\d)年$")
+
+
+def _read_overall_funding(form: _Form, start: int, end: int, fiscal_year: int | None) -> list[OverallFundingValue]:
+    """表11's 部门总体资金情况 (rows start to end): header cells name the value columns
+    (当年金额, 占比, one per year), a cell merged down 收入构成 / 支出构成 names the
+    composition, and the label beside it the line."""
+    columns: dict[int, tuple[str, int | None]] = {}
+    values: list[OverallFundingValue] = []
+    line = 0
+    for row in range(start, min(end, form.rows)):
+        for cell in form.cells(row):
+            text = compact(cell.text)
+            if text == "当年金额":
+                columns[cell.col] = (text, fiscal_year)
+            elif text == "占比":
+                columns[cell.col] = (text, None)
+            elif match := _YEAR_COLUMN.match(text):
+                columns[cell.col] = (text, int(match[1]))
+        composition = next(
+            (_COMPOSITIONS[compact(form.at[(row, c)].text)] for c in range(form.n_cols)
+             if (row, c) in form.at and compact(form.at[(row, c)].text) in _COMPOSITIONS),
+            None,
+        )
+        labels = [c for c in form.cells(row) if c.col > 0 and c.col not in columns
+                  and compact(c.text) not in _COMPOSITIONS]
+        if composition is None or not labels:
+            continue
+        line += 1
+        for col, (column, year) in sorted(columns.items()):
+            cell = form.at.get((row, col))
+            if cell is None or cell.row != row or not cell.text.strip():
+                continue
+            values.append(OverallFundingValue(
+                line, composition, normalize(labels[-1].text), column, year, normalize(cell.text),
+                _amount(cell.text), cell.page,
+            ))
+    return values
 
 
 def _read_project_fields(form: _Form, row: int, project: PerformanceProject) -> None:

@@ -27,6 +27,7 @@ NARRATIVE_TABLES = (
     "performance_project_funding",
     "performance_project_costs",
     "performance_project_purchases",
+    "performance_overall_funding",
 )
 
 NARRATIVE_DESCRIPTIONS = {
@@ -40,6 +41,8 @@ NARRATIVE_DESCRIPTIONS = {
     "performance_project_funding": "Each 表12 project's funding sources (项目资金来源) with amounts.",
     "performance_project_costs": "Each 表12 project's cost lines (项目支出明细测算): activity, economic class, amount.",
     "performance_project_purchases": "Each 表12 project's purchases (项目采购).",
+    "performance_overall_funding": "表11's 部门总体资金情况: each printed amount and share of its 收入构成 and 支出构成 "
+    "lines, for the budget year and the two years before.",
 }
 
 NARRATIVE_SCHEMA_DDL = """
@@ -165,6 +168,19 @@ CREATE TABLE IF NOT EXISTS raw.performance_project_purchases (
     amount DECIMAL(18, 4),
     PRIMARY KEY (table_id, ordinal)
 );
+CREATE TABLE IF NOT EXISTS raw.performance_overall_funding (
+    document_id VARCHAR NOT NULL,
+    table_id VARCHAR NOT NULL,            -- the 整体支出绩效目标表 (表11)
+    line INTEGER NOT NULL,                -- the line's order in the block, from 1
+    page INTEGER NOT NULL,
+    composition VARCHAR NOT NULL,         -- income (收入构成) / expenditure (支出构成)
+    item VARCHAR NOT NULL,                -- 财政拨款, 人员类项目支出 …, 合计
+    column_name VARCHAR NOT NULL,         -- as printed: 当年金额 / 占比 / 2023年 / 2024年
+    fiscal_year INTEGER,                  -- the year an amount is of (当年金额: the budget's); null for 占比
+    printed_text VARCHAR NOT NULL,
+    printed_number DECIMAL(18, 4),        -- in the table's unit; percent for 占比
+    PRIMARY KEY (table_id, line, column_name)
+);
 """
 
 
@@ -190,6 +206,10 @@ NARRATIVE_COLUMNS = {
         "amount", "basis", "note",
     ],
     "performance_project_purchases": ["document_id", "table_id", "ordinal", "item", "quantity", "amount_text", "amount"],
+    "performance_overall_funding": [
+        "document_id", "table_id", "line", "page", "composition", "item", "column_name", "fiscal_year",
+        "printed_text", "printed_number",
+    ],
     "narrative_figures": [
         "document_id", "ordinal", "page", "section", "paragraph", "sentence", "printed_text", "printed_number",
         "printed_decimals", "printed_unit", "yuan_per_unit", "role", "subject", "subject_kind", "subject_path",
@@ -258,6 +278,11 @@ def _performance_rows(document: ExtractedDocument, multipliers) -> dict[str, lis
         for n, g in enumerate(table.goals, start=1):
             rows["performance_goals"].append({**base, "goal_ordinal": n, "page": g.page, "goal_type": g.goal_type,
                                               "name": g.name, "text": g.text})
+        for v in table.overall_funding:
+            rows["performance_overall_funding"].append({
+                **base, "line": v.line, "page": v.page, "composition": v.composition, "item": v.item,
+                "column_name": v.column, "fiscal_year": v.year, "printed_text": v.text, "printed_number": v.number,
+            })
         p = table.project
         if p is None:
             continue
