@@ -83,10 +83,18 @@ def add_institutional_income(spec):
     table["rows"][0][table["columns"].index("本年收入/事业收入")] = "100.00"
 
 
+def change_department_funding_line(spec):
+    """表11 部门总体资金情况: 人员类项目支出 当年金额 9678.62 → 9687.62 (its 合计 stays)."""
+    form = next(t for t in spec["performance_tables"] if t["label"] == "表11")
+    row = next(r for r in form["rows"] if "人员类项目支出" in r)
+    row[row.index("9678.62")] = "9687.62"
+
+
 VARIANTS = {
     f.__name__: f
     for f in (
         change_item_amount,
+        change_department_funding_line,
         drop_row_from_continuation_page,
         swap_two_columns,
         change_three_public_figure,
@@ -145,6 +153,17 @@ def test_an_item_amount_changed_breaks_its_section(corrupted):
     assert (section.tolerance_cents, section.page) == (4 * wan_yuan("0.005"), 8)
     assert section.expected_source == "Σ 4 项 rows (2101101, 2101102, 2101103, 2101199)"
     assert {c["row_name"] for c in section.cells if c["role"] == "expected"} >= {"2101102 事业单位医疗"}
+
+
+def test_a_changed_line_of_table_11_breaks_its_composition_total(corrupted):
+    variant = "change_department_funding_line"
+    assert corrupted.failures(variant) == {("department_funding_total_of_lines", "表11", "支出构成 合计", "当年金额")}
+    total = corrupted.instance(variant, "department_funding_total_of_lines", "表11", "支出构成 合计", "当年金额")
+    assert (total.actual_cents, total.expected_cents) == (wan_yuan("143733.66"), wan_yuan("143742.66"))
+    assert (total.tolerance_cents, total.page, total.expected_source) == (3 * wan_yuan("0.005"), 22, "Σ 3 lines")
+    assert {c["row_name"] for c in total.cells if c["role"] == "expected"} == {
+        "支出构成 人员类项目支出", "支出构成 运转类项目支出", "支出构成 特定目标类项目支出"
+    }
 
 
 def test_a_row_dropped_from_a_continuation_page_breaks_the_total(corrupted, seed_warehouse):
@@ -286,10 +305,10 @@ def test_cli_check_prints_each_failure_with_both_sides_and_exits_1(corrupted):
     assert result.returncode == 1, result.stdout + result.stderr
     document = corrupted.document_ids["change_item_amount"]
     block = result.stdout.split(f"[{document}]")[1].split("\n\n")[0].splitlines()
-    assert block[1] == "  447 identity instances evaluated: 444 passed, 3 failed; 19 not applicable"
+    assert block[1] == "  456 identity instances evaluated: 453 passed, 3 failed; 19 not applicable"
     failure = block.index("  ✗ function_section_sum_of_items [ERROR]  表3, page 8, row 21011 行政事业单位医疗, column 合计")
     assert block[failure + 1] == (
         "      printed 1,257.64 万元 ≠ 1,267.64 万元 expected from Σ 4 项 rows (2101101, 2101102, 2101103, 2101199)"
     )
     assert block[failure + 2] == "      difference -10.00 万元, tolerance ±0.02 万元"
-    assert result.stdout.splitlines()[-1].startswith("7 documents, ")
+    assert result.stdout.splitlines()[-1].startswith(f"{len(VARIANTS)} documents, ")

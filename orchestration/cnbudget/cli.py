@@ -118,18 +118,27 @@ class _ProgressBars:
         self._progress.update(self._overall, description="all files loaded; building models and checks")
 
 
-def _print_load_summary(outcome, warehouse_path: Path) -> None:
+def _read_only_or_nothing(warehouse_path: Path):
+    import contextlib
+
     import duckdb
+
+    return duckdb.connect(str(warehouse_path), read_only=True) if warehouse_path.exists() else contextlib.nullcontext()
+
+
+def _print_load_summary(outcome, warehouse_path: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cnbudget.ingest.warehouse import ensure_raw_schema, warehouse_lock
+    from cnbudget.ingest.warehouse import warehouse_lock
 
     summary = Table(title="Load summary", show_lines=False)
     for column in ("file", "status", "document", "department / year / kind", "version", "tables", "numbers"):
         summary.add_column(column)
-    with warehouse_lock(warehouse_path), duckdb.connect(str(warehouse_path)) as conn:
-        ensure_raw_schema(conn)
+    # Read-only, like the checks that ran in this process before: DuckDB refuses a
+    # read-write connection to a file it still holds open read-only in the same process.
+    # (No file at all when every file named was missing: nothing to read then.)
+    with warehouse_lock(warehouse_path), _read_only_or_nothing(warehouse_path) as conn:
         for file in outcome.files:
             if not file.loaded:
                 click.echo(f"\n✗ {file.path.name}: refused ({file.reason}) — {file.error}")

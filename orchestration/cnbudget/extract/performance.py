@@ -202,6 +202,10 @@ class OverallFundingValue:
     text: str
     number: str | None  # exact decimal text; the table's unit, or percent for 占比
     page: int
+    x0: float  # the cell's box: PDF points, origin bottom-left
+    y0: float
+    x1: float
+    y1: float
 
 
 @dataclass
@@ -499,7 +503,7 @@ def _read_overall_funding(form: _Form, start: int, end: int, fiscal_year: int | 
                 continue
             values.append(OverallFundingValue(
                 line, composition, normalize(labels[-1].text), column, year, normalize(cell.text),
-                _amount(cell.text), cell.page,
+                _amount(cell.text), cell.page, cell.x0, cell.y0, cell.x1, cell.y1,
             ))
     return values
 

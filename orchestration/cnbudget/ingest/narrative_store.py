@@ -179,6 +179,10 @@ CREATE TABLE IF NOT EXISTS raw.performance_overall_funding (
     fiscal_year INTEGER,                  -- the year an amount is of (当年金额: the budget's); null for 占比
     printed_text VARCHAR NOT NULL,
     printed_number DECIMAL(18, 4),        -- in the table's unit; percent for 占比
+    x0 DOUBLE NOT NULL,                   -- the cell's box: PDF points, origin bottom-left
+    y0 DOUBLE NOT NULL,
+    x1 DOUBLE NOT NULL,
+    y1 DOUBLE NOT NULL,
     PRIMARY KEY (table_id, line, column_name)
 );
 """
@@ -208,7 +212,7 @@ NARRATIVE_COLUMNS = {
     "performance_project_purchases": ["document_id", "table_id", "ordinal", "item", "quantity", "amount_text", "amount"],
     "performance_overall_funding": [
         "document_id", "table_id", "line", "page", "composition", "item", "column_name", "fiscal_year",
-        "printed_text", "printed_number",
+        "printed_text", "printed_number", "x0", "y0", "x1", "y1",
     ],
     "narrative_figures": [
         "document_id", "ordinal", "page", "section", "paragraph", "sentence", "printed_text", "printed_number",
@@ -282,6 +286,7 @@ def _performance_rows(document: ExtractedDocument, multipliers) -> dict[str, lis
             rows["performance_overall_funding"].append({
                 **base, "line": v.line, "page": v.page, "composition": v.composition, "item": v.item,
                 "column_name": v.column, "fiscal_year": v.year, "printed_text": v.text, "printed_number": v.number,
+                "x0": v.x0, "y0": v.y0, "x1": v.x1, "y1": v.y1,
             })
         p = table.project
         if p is None:

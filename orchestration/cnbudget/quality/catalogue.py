@@ -20,7 +20,7 @@ from cnbudget import settings
 
 CATALOGUE_FILE = settings.EXPECTATIONS_DIR / "identities.yml"
 
-KINDS = ("row", "hierarchy", "total_row", "summary_lines", "match")
+KINDS = ("row", "hierarchy", "total_row", "total_of_lines", "summary_lines", "match")
 SEVERITIES = ("ERROR", "WARN")
 COMPARISONS = ("equal", "at_least")
 TOLERANCES = ("per_printed_addend", "coarser_unit")
@@ -194,6 +194,7 @@ _FIELDS_BY_KIND = {
     "row": {"tables", "total", "addends", "optional_addends"},
     "hierarchy": {"tables", "code_kind", "parent_level", "child_level", "grouping"},
     "total_row": {"tables"},
+    "total_of_lines": {"tables"},
     "summary_lines": {"tables", "relation"},
     "match": {"tables", "pairs", "missing", "precondition"},
 }

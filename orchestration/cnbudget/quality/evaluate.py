@@ -403,6 +403,26 @@ def _total_row(ctx: _Context, identity: Identity) -> Iterator[Result]:
                     yield evaluation
 
 
+def _total_of_lines(ctx: _Context, identity: Identity) -> Iterator[Result]:
+    """A table of named lines without codes (表11's 部门总体资金情况): its total = Σ its lines."""
+    for table in _tables(ctx, identity):
+        if isinstance(table, NotApplicable):
+            yield table
+            continue
+        totals = ctx.total_rows(table)
+        lines = [r for r in table.rows if not r.is_total and not r.code]
+        if not totals:
+            yield NotApplicable(ctx.document.document_id, identity, f"{table.name} prints no total line", table)
+            continue
+        for total in totals:
+            for column in table.columns:
+                anchor = (table, total, column)
+                addends = [(table, r, column) for r in lines if r.part == total.part]
+                evaluation = _instance(ctx, identity, anchor, [anchor], addends, f"Σ {len(addends)} lines")
+                if evaluation:
+                    yield evaluation
+
+
 def _summary_lines(ctx: _Context, identity: Identity) -> Iterator[Result]:
     for table in _tables(ctx, identity):
         if isinstance(table, NotApplicable):
@@ -528,6 +548,7 @@ _EVALUATORS = {
     "row": _row,
     "hierarchy": _hierarchy,
     "total_row": _total_row,
+    "total_of_lines": _total_of_lines,
     "summary_lines": _summary_lines,
     "match": _match,
 }

@@ -115,4 +115,36 @@ def read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
            from marts.published_figures"""
     ).fetchall():
         tables[table_id].figures[(row_index, path)] = Figure(cents, text, page, (x0, y0, x1, y1))
+    _add_department_funding(conn, tables, documents)
     return list(documents.values())
+
+
+# 表11's 部门总体资金情况 as two small tables of lines, one per composition (kind
+# department_funding_income / _expenditure), with its amount columns (占比 is a share).
+DEPARTMENT_FUNDING_COMPOSITIONS = {"income": "收入构成", "expenditure": "支出构成"}
+
+
+def _add_department_funding(conn, tables: dict[str, PrintedTable], documents: dict[str, PrintedDocument]) -> None:
+    funding: dict[tuple[str, str], PrintedTable] = {}
+    for table_id, composition, line, item, column, page, cents, text, x0, y0, x1, y1 in conn.execute(
+        """select f.table_id, f.composition, f.line, f.item, f.column_name, f.page,
+                  cast(f.printed_number * t.yuan_per_unit * 100 as bigint), f.printed_text, f.x0, f.y0, f.x1, f.y1
+           from raw.performance_overall_funding f join raw.tables t using (table_id)
+           where f.column_name <> '占比' and f.printed_number is not null
+           order by f.table_id, f.composition, f.line"""
+    ).fetchall():
+        form = tables[table_id]
+        key = (table_id, composition)
+        if key not in funding:
+            funding[key] = PrintedTable(
+                table_id, form.document_id, f"department_funding_{composition}", form.label,
+                f"{form.title} 部门总体资金情况", form.unit, form.yuan_per_unit, False, "", page,
+            )
+            documents[form.document_id].tables.append(funding[key])
+        table = funding[key]
+        if Column(column, "") not in table.columns:
+            table.columns.append(Column(column, ""))
+        if not table.rows or table.rows[-1].index != line:
+            label = f"{DEPARTMENT_FUNDING_COMPOSITIONS[composition]} {item}"
+            table.rows.append(Row(line, "", page, None, None, None, label, item.replace(" ", "") in ("合计", "总计")))
+        table.figures[(line, column)] = Figure(cents, text, page, (x0, y0, x1, y1))
