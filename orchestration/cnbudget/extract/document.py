@@ -29,7 +29,7 @@ from cnbudget.extract.tables import Cell, Table, continue_table, start_table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "11"
+EXTRACTOR_VERSION = "12"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
 

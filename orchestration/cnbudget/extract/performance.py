@@ -150,6 +150,7 @@ class CostItem:
     amount: str | None  # exact decimal, in the table's unit
     basis: str  # 测算依据及说明
     note: str  # 备注
+    amount_box: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1: PDF points
 
 
 @dataclass
@@ -183,6 +184,8 @@ class PerformanceProject:
     total_budget: str | None = None  # exact decimal, in the table's unit
     current_budget_text: str = ""
     current_budget: str | None = None
+    current_budget_page: int | None = None
+    current_budget_box: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1: PDF points
     budget_change: str = ""  # 项目前两年预算及当年预算变动情况
     funding: list[FundingSource] = field(default_factory=list)
     costs: list[CostItem] = field(default_factory=list)
@@ -525,6 +528,10 @@ def _read_project_fields(form: _Form, row: int, project: PerformanceProject) -> 
         elif name in ("total_budget", "current_budget"):
             setattr(project, f"{name}_text", text)
             setattr(project, name, _amount(text))
+            if name == "current_budget":
+                value = cells[i + 1]
+                project.current_budget_page = value.page
+                project.current_budget_box = (value.x0, value.y0, value.x1, value.y1)
         else:
             setattr(project, name, text)
         i += 2
@@ -552,10 +559,13 @@ def _row_values(form: _Form, row: int, columns: dict[int, str]) -> dict[str, str
 
 def _read_cost(form: _Form, row: int, columns: dict[int, str], project: PerformanceProject, carried: dict) -> None:
     values = {}
+    amount_box = None
     for col, name in columns.items():
         cell = form.at.get((row, col))
         if cell is None or name in values:
             continue
+        if name == "amount":
+            amount_box = (cell.x0, cell.y0, cell.x1, cell.y1)
         text = normalize(cell.text)
         if name in ("activity", "content") and form.is_continuation(cell):
             text = carried.get(name, "")
@@ -574,6 +584,7 @@ def _read_cost(form: _Form, row: int, columns: dict[int, str], project: Performa
         amount=_amount(amount_text),
         basis=values.get("basis", ""),
         note=values.get("note", ""),
+        amount_box=amount_box,
     ))
 
 

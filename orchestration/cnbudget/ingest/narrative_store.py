@@ -133,7 +133,12 @@ CREATE TABLE IF NOT EXISTS raw.performance_projects (
     current_budget DECIMAL(18, 4),
     budget_change VARCHAR NOT NULL,       -- 项目前两年预算及当年预算变动情况
     printed_unit VARCHAR NOT NULL,
-    yuan_per_unit DECIMAL(18, 0) NOT NULL
+    yuan_per_unit DECIMAL(18, 0) NOT NULL,
+    current_budget_page INTEGER,          -- where 项目当年预算 is printed, and its cell's box
+    current_budget_x0 DOUBLE,
+    current_budget_y0 DOUBLE,
+    current_budget_x1 DOUBLE,
+    current_budget_y1 DOUBLE
 );
 CREATE TABLE IF NOT EXISTS raw.performance_project_funding (
     document_id VARCHAR NOT NULL,
@@ -156,6 +161,10 @@ CREATE TABLE IF NOT EXISTS raw.performance_project_costs (
     amount DECIMAL(18, 4),                -- in the table's printed unit
     basis VARCHAR NOT NULL,               -- 测算依据及说明
     note VARCHAR NOT NULL,                -- 备注
+    amount_x0 DOUBLE,                     -- the amount cell's box: PDF points, origin bottom-left
+    amount_y0 DOUBLE,
+    amount_x1 DOUBLE,
+    amount_y1 DOUBLE,
     PRIMARY KEY (table_id, ordinal)
 );
 CREATE TABLE IF NOT EXISTS raw.performance_project_purchases (
@@ -203,11 +212,12 @@ NARRATIVE_COLUMNS = {
         "executing_unit", "responsible_persons", "phone", "address", "postcode", "project_attribute",
         "expenditure_category", "start_year", "end_year", "application_reason", "main_content", "total_budget_text",
         "total_budget", "current_budget_text", "current_budget", "budget_change", "printed_unit", "yuan_per_unit",
+        "current_budget_page", "current_budget_x0", "current_budget_y0", "current_budget_x1", "current_budget_y1",
     ],
     "performance_project_funding": ["document_id", "table_id", "ordinal", "source", "amount_text", "amount"],
     "performance_project_costs": [
         "document_id", "table_id", "ordinal", "page", "activity", "content", "economic_class", "amount_text",
-        "amount", "basis", "note",
+        "amount", "basis", "note", "amount_x0", "amount_y0", "amount_x1", "amount_y1",
     ],
     "performance_project_purchases": ["document_id", "table_id", "ordinal", "item", "quantity", "amount_text", "amount"],
     "performance_overall_funding": [
@@ -301,6 +311,9 @@ def _performance_rows(document: ExtractedDocument, multipliers) -> dict[str, lis
             "total_budget_text": p.total_budget_text, "total_budget": p.total_budget,
             "current_budget_text": p.current_budget_text, "current_budget": p.current_budget,
             "budget_change": p.budget_change, "printed_unit": table.unit, "yuan_per_unit": str(multipliers[table.unit]),
+            "current_budget_page": p.current_budget_page,
+            **dict(zip(("current_budget_x0", "current_budget_y0", "current_budget_x1", "current_budget_y1"),
+                       p.current_budget_box or (None,) * 4)),
         })
         for f in p.funding:
             rows["performance_project_funding"].append({**base, "ordinal": f.ordinal, "source": f.source,
@@ -310,6 +323,7 @@ def _performance_rows(document: ExtractedDocument, multipliers) -> dict[str, lis
                 **base, "ordinal": c.ordinal, "page": c.page, "activity": c.activity, "content": c.content,
                 "economic_class": c.economic_class, "amount_text": c.amount_text, "amount": c.amount,
                 "basis": c.basis, "note": c.note,
+                **dict(zip(("amount_x0", "amount_y0", "amount_x1", "amount_y1"), c.amount_box or (None,) * 4)),
             })
         for u in p.purchases:
             rows["performance_project_purchases"].append({**base, "ordinal": u.ordinal, "item": u.item,

@@ -411,8 +411,9 @@ def _total_of_lines(ctx: _Context, identity: Identity) -> Iterator[Result]:
             continue
         totals = ctx.total_rows(table)
         lines = [r for r in table.rows if not r.is_total and not r.code]
-        if not totals:
-            yield NotApplicable(ctx.document.document_id, identity, f"{table.name} prints no total line", table)
+        if not totals or not lines:
+            what = "total line" if not totals else "lines"
+            yield NotApplicable(ctx.document.document_id, identity, f"{table.name} prints no {what}", table)
             continue
         for total in totals:
             for column in table.columns:

@@ -116,6 +116,7 @@ def read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
     ).fetchall():
         tables[table_id].figures[(row_index, path)] = Figure(cents, text, page, (x0, y0, x1, y1))
     _add_department_funding(conn, tables, documents)
+    _add_project_costs(conn, tables, documents)
     return list(documents.values())
 
 
@@ -148,3 +149,42 @@ def _add_department_funding(conn, tables: dict[str, PrintedTable], documents: di
             label = f"{DEPARTMENT_FUNDING_COMPOSITIONS[composition]} {item}"
             table.rows.append(Row(line, "", page, None, None, None, label, item.replace(" ", "") in ("合计", "总计")))
         table.figures[(line, column)] = Figure(cents, text, page, (x0, y0, x1, y1))
+
+
+# A 表12 project's 项目支出明细测算 as a table of lines (kind project_cost_lines) whose
+# total is the project's 项目当年预算, printed in its header.
+PROJECT_CURRENT_BUDGET = "项目当年预算"
+
+
+def _add_project_costs(conn, tables: dict[str, PrintedTable], documents: dict[str, PrintedDocument]) -> None:
+    costs: dict[str, PrintedTable] = {}
+    for table_id, budget_cents, budget_text, page, x0, y0, x1, y1 in conn.execute(
+        """select p.table_id, cast(p.current_budget * p.yuan_per_unit * 100 as bigint), p.current_budget_text,
+                  p.current_budget_page, p.current_budget_x0, p.current_budget_y0, p.current_budget_x1,
+                  p.current_budget_y1
+           from raw.performance_projects p
+           where p.current_budget is not null and p.current_budget_page is not null
+             and exists (select 1 from raw.performance_project_costs c where c.table_id = p.table_id)"""
+    ).fetchall():
+        form = tables[table_id]
+        table = PrintedTable(
+            table_id, form.document_id, "project_cost_lines", form.label, f"{form.title} 项目支出明细测算",
+            form.unit, form.yuan_per_unit, False, "", page, columns=[Column("金额", "")],
+        )
+        table.rows.append(Row(0, "", page, None, None, None, PROJECT_CURRENT_BUDGET, True))
+        table.figures[(0, "金额")] = Figure(budget_cents, budget_text, page, (x0, y0, x1, y1))
+        costs[table_id] = table
+        documents[form.document_id].tables.append(table)
+    for table_id, ordinal, page, activity, economic_class, cents, text, x0, y0, x1, y1 in conn.execute(
+        """select c.table_id, c.ordinal, c.page, c.activity, c.economic_class,
+                  cast(c.amount * p.yuan_per_unit * 100 as bigint), c.amount_text,
+                  c.amount_x0, c.amount_y0, c.amount_x1, c.amount_y1
+           from raw.performance_project_costs c join raw.performance_projects p using (table_id)
+           order by c.table_id, c.ordinal"""
+    ).fetchall():
+        if table_id not in costs:
+            continue
+        table = costs[table_id]
+        table.rows.append(Row(ordinal, "", page, None, None, None, f"{activity} {economic_class}".strip(), False))
+        if cents is not None and x0 is not None:
+            table.figures[(ordinal, "金额")] = Figure(cents, text, page, (x0, y0, x1, y1))
