@@ -13,7 +13,7 @@ Expectations' (validate.py); this module only lays out both sides.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from cnbudget.quality.catalogue import Catalogue, ColumnSelector, Identity, Precondition, RowSelector, Side
@@ -380,46 +380,47 @@ def _hierarchy(ctx: _Context, identity: Identity) -> Iterator[Result]:
 
 
 def _total_row(ctx: _Context, identity: Identity) -> Iterator[Result]:
-    for table in _tables(ctx, identity):
-        if isinstance(table, NotApplicable):
-            yield table
-            continue
-        totals = ctx.total_rows(table)
+    def top_level(table: PrintedTable) -> tuple[list[Row], str]:
         coded = [r for r in table.rows if r.code and ctx.level_rank(r) is not None]
-        if not totals or not coded:
-            what = "total row" if not totals else "coded rows"
-            yield NotApplicable(ctx.document.document_id, identity, f"{table.name} prints no {what}", table)
-            continue
+        if not coded:
+            return [], "coded rows"
         top_rank = min(ctx.level_rank(r) for r in coded)
         top = [r for r in coded if ctx.level_rank(r) == top_rank]
-        source = f"Σ {len(top)} {top[0].code_level} rows"
-        for total in totals:
-            for column in (c for c in table.columns if c.part == total.part):
-                anchor = (table, total, column)
-                evaluation = _instance(
-                    ctx, identity, anchor, [anchor], [(table, r, column) for r in top if r.part == total.part], source
-                )
-                if evaluation:
-                    yield evaluation
+        return top, f"Σ {len(top)} {top[0].code_level} rows"
+
+    yield from _total_against(ctx, identity, top_level)
 
 
 def _total_of_lines(ctx: _Context, identity: Identity) -> Iterator[Result]:
     """A table of named lines without codes (表11's 部门总体资金情况): its total = Σ its lines."""
+    def lines(table: PrintedTable) -> tuple[list[Row], str]:
+        found = [r for r in table.rows if not r.is_total and not r.code]
+        return found, (f"Σ {len(found)} lines" if found else "lines")
+
+    yield from _total_against(ctx, identity, lines)
+
+
+def _total_against(
+    ctx: _Context, identity: Identity, addends_of: Callable[[PrintedTable], tuple[list[Row], str]]
+) -> Iterator[Result]:
+    """Each total row of each table = Σ the addend rows of its part, per amount column;
+    `addends_of` gives the rows and how to name them (or what the table lacks)."""
     for table in _tables(ctx, identity):
         if isinstance(table, NotApplicable):
             yield table
             continue
         totals = ctx.total_rows(table)
-        lines = [r for r in table.rows if not r.is_total and not r.code]
-        if not totals or not lines:
-            what = "total line" if not totals else "lines"
+        addends, source = addends_of(table)
+        if not totals or not addends:
+            what = "total row" if not totals else source
             yield NotApplicable(ctx.document.document_id, identity, f"{table.name} prints no {what}", table)
             continue
         for total in totals:
-            for column in table.columns:
+            for column in (c for c in table.columns if c.part == total.part):
                 anchor = (table, total, column)
-                addends = [(table, r, column) for r in lines if r.part == total.part]
-                evaluation = _instance(ctx, identity, anchor, [anchor], addends, f"Σ {len(addends)} lines")
+                evaluation = _instance(
+                    ctx, identity, anchor, [anchor], [(table, r, column) for r in addends if r.part == total.part], source
+                )
                 if evaluation:
                     yield evaluation
 
