@@ -49,11 +49,15 @@ def fingerprint(warehouse: Path, with_load_times: bool = False) -> dict[str, tup
 
 
 def test_definitions_load_like_dagster_dev():
+    """As `dagster dev` loads them (which has dagster-dbt parse the project with the dbt
+    on PATH), from a venv that is not activated: its bin folder is not on PATH."""
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != DAGSTER.parent)
     result = subprocess.run(
         [str(DAGSTER), "definitions", "validate", "-m", "cnbudget.definitions"],
         capture_output=True,
         text=True,
         cwd=REPO,
+        env={**os.environ, "PATH": path, "DAGSTER_IS_DEV_CLI": "1"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

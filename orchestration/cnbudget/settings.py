@@ -68,6 +68,15 @@ def export_environment(warehouse: Path | None = None) -> Path:
     return path
 
 
+def put_environment_on_path() -> None:
+    """dagster-dbt runs its own dbt calls (`dagster dev` parsing the project) with the
+    `dbt` found on PATH: put this interpreter's environment first, so an unactivated
+    venv works."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
+
+
 def dbt_executable() -> str:
     """dbt from this interpreter's environment, so a venv works without being activated."""
     beside = Path(sys.executable).parent / "dbt"

@@ -192,8 +192,5 @@ def ui(warehouse: Path | None, port: int, host: str) -> None:
         err=True,
     )
     command = [executable, "dev", "-m", "cnbudget.definitions", "--host", host, "--port", str(port)]
-    # dagster dev has dagster-dbt parse the project with the `dbt` found on PATH: put this
-    # environment's first, so an unactivated venv works.
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     # Replace this process: Ctrl-C and signals go straight to dagster dev.
     os.execv(executable, command)

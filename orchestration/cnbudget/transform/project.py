@@ -24,6 +24,7 @@ def ensure_manifest() -> None:
     """`dagster dev` parses the project itself (prepare_if_dev); the CLI, tests and
     `dagster asset materialize` need a current manifest too, so parse when it is missing
     or older than a model (with this environment's dbt: the venv need not be on PATH)."""
+    settings.put_environment_on_path()
     dbt_project.prepare_if_dev()
     if _manifest_is_current():
         return
