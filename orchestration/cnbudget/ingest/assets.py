@@ -34,8 +34,8 @@ from cnbudget.extract.errors import DocumentError
 from cnbudget.ingest.handoff import read_handoff, write_handoff
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
-from cnbudget.ingest.staging import peak_memory_mib
 from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, raw_frames, record_load_error, warehouse_lock
+from cnbudget.memory import peak_memory_mib
 
 budget_documents = DynamicPartitionsDefinition(name="budget_documents")
 STAGED_DOCUMENT = AssetKey(["staged", "budget_document"])

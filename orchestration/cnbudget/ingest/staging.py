@@ -68,19 +68,6 @@ def stage(job: StageJob, quiet: bool, instance=None) -> StageResult:
     return StageResult(True) if result.success else StageResult(False, *run_failure(result))
 
 
-def peak_memory_mib() -> float:
-    """This process's peak resident memory. Linux's VmHWM, which, unlike ru_maxrss,
-    does not count the parent's pages a spawned worker held between fork and exec."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _warm_up() -> None:
     """A worker's start: import what staging needs once, before any document arrives."""
     import camelot  # noqa: F401 - imported for its import time
