@@ -1,11 +1,13 @@
 """The ingest assets, one partition per PDF (its content hash):
 
-staged/budget_document  extract the PDF (camelot) and leave Parquet at the hand-off
-                        location: runs in parallel, never touches DuckDB;
+staged/budget_document  extract the PDF (camelot) and leave Parquet, or the reason it is
+                        refused, at the hand-off location: runs in parallel, on any
+                        machine, never touches DuckDB;
 raw/budget_document     apply the hand-off to the DuckDB raw layer (raw.documents,
-                        raw.cells, ...) in one transaction: in the pool "duckdb_writer"
-                        and under the warehouse lock, so writes are serialized however
-                        many extractions run.
+                        raw.cells, ...) in one transaction, or record the refusal in
+                        raw.load_errors: in the pool "duckdb_writer" and under the
+                        warehouse lock, so writes are serialized however many
+                        extractions run.
 
 The raw tables are one asset, not one each: a document's rows are written to all of
 them at once or not at all, and the loader is the one serial step of a load, where
@@ -31,7 +33,7 @@ from pydantic import Field
 from cnbudget import settings
 from cnbudget.extract.document import document_id_for, extract_document, sha256_of
 from cnbudget.extract.errors import DocumentError
-from cnbudget.ingest.handoff import read_handoff, write_handoff
+from cnbudget.ingest.handoff import Refusal, read_handoff, read_refusal, write_handoff, write_refusal
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
 from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, raw_frames, record_load_error, warehouse_lock
@@ -60,19 +62,10 @@ class SourceFile(Config):
     )
 
 
-def _refuse(warehouse: DuckDBResource, path: Path, error: DocumentError, document_id: str) -> Failure:
-    """Record a refusal in raw.load_errors and turn it into the run's failure."""
-    sha = sha256_of(path) if path.exists() else None
-    with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
-        record_load_error(conn, str(path), error, sha, document_id)
-    return Failure(description=str(error), metadata={"reason": error.kind, "source_file": str(path)})
-
-
 @asset(key=STAGED_DOCUMENT, partitions_def=budget_documents, group_name="ingest")
-def staged_budget_document(
-    context: AssetExecutionContext, config: SourceFile, warehouse: DuckDBResource
-) -> MaterializeResult:
-    """Extract every budget table of one PDF and stage it as Parquet for the loader."""
+def staged_budget_document(context: AssetExecutionContext, config: SourceFile) -> MaterializeResult:
+    """Extract every budget table of one PDF and stage it as Parquet for the loader; a
+    PDF that cannot be loaded is staged as its refusal, which the loader records."""
     document_id = context.partition_key
     path = Path(config.path) if config.path else find_in_landing(document_id, settings.landing_dir())
     try:
@@ -83,7 +76,10 @@ def staged_budget_document(
         document = extract_document(path, settings.cache_dir())
         frames = raw_frames(document)
     except DocumentError as error:
-        raise _refuse(warehouse, path, error, document_id) from error
+        sha = sha256_of(path) if path.is_file() else None
+        location = write_refusal(Refusal(str(path), sha, error.kind, str(error)), document_id, settings.handoff_url())
+        return MaterializeResult(metadata={"source_file": str(path), "refused": error.kind, "reason": str(error),
+                                           "handoff": location})
     location = write_handoff(frames, document_id, settings.handoff_url())
     tables = MetadataValue.md(
         "| # | label | kind | title | unit | pages | rows |\n|---|---|---|---|---|---|---|\n"
@@ -121,8 +117,16 @@ def staged_budget_document(
 )
 def raw_budget_document(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """Apply one staged document to the raw layer in a single transaction (a new
-    version if its department, year and kind were loaded before; nothing if unchanged)."""
+    version if its department, year and kind were loaded before; nothing if unchanged),
+    or record its refusal in raw.load_errors and fail with it."""
     document_id = context.partition_key
+    refusal = read_refusal(document_id, settings.handoff_url())
+    if refusal is not None:
+        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+            record_load_error(conn, refusal.source_file, DocumentError(refusal.kind, refusal.message),
+                              refusal.sha256, document_id)
+        raise Failure(description=refusal.message,
+                      metadata={"reason": refusal.kind, "source_file": refusal.source_file})
     frames = read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
     with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
         result = apply_frames(conn, frames)
