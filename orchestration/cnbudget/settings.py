@@ -23,6 +23,8 @@ CAMELOT_ENGINE_ENV = "CNBUDGET_CAMELOT_ENGINE"
 MAX_PAGES_ENV = "CNBUDGET_MAX_PAGES"
 HANDOFF_ENV = "CNBUDGET_HANDOFF_URL"
 WORKERS_ENV = "CNBUDGET_WORKERS"
+CELERY_BROKER_ENV = "CNBUDGET_CELERY_BROKER"
+CELERY_VISIBILITY_TIMEOUT_ENV = "CNBUDGET_CELERY_VISIBILITY_TIMEOUT"
 
 
 def warehouse_path() -> Path:
@@ -52,6 +54,18 @@ def handoff_url() -> str:
 def workers() -> int:
     """Extraction processes a load may run at once."""
     return max(1, int(os.environ.get(WORKERS_ENV, str(os.cpu_count() or 1))))
+
+
+def celery_broker() -> str | None:
+    """The Celery broker whose workers extract (redis://host:6379/0); unset: this machine does."""
+    return os.environ.get(CELERY_BROKER_ENV) or None
+
+
+def celery_visibility_timeout() -> int:
+    """Seconds after which Redis hands a document a worker took but never finished (the
+    worker's machine is gone) to another worker. Longer than any one extraction: a
+    document still extracting after it is extracted twice."""
+    return int(os.environ.get(CELERY_VISIBILITY_TIMEOUT_ENV, "600"))
 
 
 def max_pages() -> int:

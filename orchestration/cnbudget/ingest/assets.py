@@ -112,6 +112,9 @@ def staged_budget_document(context: AssetExecutionContext, config: SourceFile) -
     partitions_def=budget_documents,
     group_name="raw",
     pool=DUCKDB_WRITER_POOL,
+    # Run by Celery workers (a UI run with CNBUDGET_CELERY_BROKER set), loading goes to its
+    # own queue, which only the one worker beside the warehouse listens to.
+    op_tags={"dagster-celery/queue": DUCKDB_WRITER_POOL},
     description="One PDF's rows in the DuckDB raw layer:\n\n"
     + "\n".join(f"- `raw.{name}`: {RAW_DESCRIPTIONS[name]}" for name in RAW_TABLES),
 )
