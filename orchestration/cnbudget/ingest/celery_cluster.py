@@ -15,9 +15,8 @@ What the settings buy:
 
 from __future__ import annotations
 
-from dagster_celery.config import DEFAULT_CONFIG
-from dagster_celery.defaults import broker_transport_options as DAGSTER_TRANSPORT_OPTIONS
-
+# dagster_celery is imported where it is used: this module's error is also what
+# `cnbudget load` reports, without the import of Celery when there are no workers.
 from cnbudget import settings
 
 WORKER_APP = "cnbudget.ingest.celery_worker"
@@ -33,11 +32,13 @@ class WorkersUnavailable(Exception):
 
 def result_backend(broker: str) -> str:
     """Results go back through Redis itself, or through RabbitMQ replies (rpc://)."""
-    return broker if broker.startswith(("redis://", "rediss://")) else "rpc://"
+    return broker if broker.startswith(("redis://", "rediss://", "redis+socket://")) else "rpc://"
 
 
 def celery_settings() -> dict:
     """Celery settings beyond the broker, the same in the executor and in every worker."""
+    from dagster_celery.defaults import broker_transport_options as DAGSTER_TRANSPORT_OPTIONS
+
     return {
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
@@ -53,20 +54,26 @@ def celery_settings() -> dict:
     }
 
 
-def executor_config() -> dict:
-    """The config of Dagster's celery executor, read from the environment when a run
-    starts (and again on the worker, which validates the run's config)."""
+def configured_broker() -> str:
     broker = settings.celery_broker()
     if not broker:
         raise WorkersUnavailable(f"{settings.CELERY_BROKER_ENV} is not set: it names the broker of the extraction workers")
+    return broker
+
+
+def executor_config(broker: str | None = None) -> dict:
+    """The config of Dagster's celery executor for `broker` (default: the configured
+    one, read from the environment when a run starts, and again on the worker, which
+    validates the run's config)."""
+    broker = broker or configured_broker()
     return {"broker": broker, "backend": result_backend(broker), "config_source": celery_settings()}
 
 
-def app_args() -> dict:
-    """What dagster_celery.make_app builds the workers' app from: the executor's own."""
-    from dagster_celery.config import dict_wrapper
+def app_args(broker: str | None = None) -> dict:
+    """What dagster_celery.make_app builds an app from: the same as the executor's."""
+    from dagster_celery.config import DEFAULT_CONFIG, dict_wrapper
 
-    config = executor_config()
+    config = executor_config(broker)
     return {
         "broker": config["broker"],
         "backend": config["backend"],
@@ -75,19 +82,25 @@ def app_args() -> dict:
     }
 
 
-def runs_in_flight(broker: str) -> int:
-    """How many staging runs to keep going at once on the workers listening to `broker`."""
+def control(broker: str):
+    """Celery's remote control of the workers listening to `broker` (ping, inspect)."""
     from dagster_celery.make_app import make_app
 
-    app = make_app(app_args())
+    return make_app(app_args(broker)).control
+
+
+def runs_in_flight(broker: str) -> int:
+    """How many staging runs to keep going at once on the workers listening to `broker`."""
+    workers = control(broker)
     try:
-        with app.connection_for_write() as connection:
+        with workers.app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1)
-        stats = app.control.inspect(timeout=INSPECT_TIMEOUT_SECONDS).stats() or {}
+        stats = workers.inspect(timeout=INSPECT_TIMEOUT_SECONDS).stats() or {}
     except Exception as error:  # kombu's OperationalError, socket errors
         raise WorkersUnavailable(
-            f"the Celery broker at {broker} ({settings.CELERY_BROKER_ENV}) does not answer: {error}; start it "
-            f"(redis-server), or unset {settings.CELERY_BROKER_ENV} to extract on this machine"
+            f"the Celery broker at {broker} ({settings.CELERY_BROKER_ENV}) does not answer "
+            f"({str(error).rstrip('.')}): start it (redis-server), or unset {settings.CELERY_BROKER_ENV} "
+            "to extract on this machine"
         ) from error
     processes = sum(worker["pool"]["max-concurrency"] for worker in stats.values())
     if not processes:

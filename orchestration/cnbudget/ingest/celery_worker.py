@@ -14,7 +14,7 @@ from dagster_celery.tasks import create_task
 from cnbudget.ingest.celery_cluster import app_args
 from cnbudget.ingest.job import ingest_documents_on_celery
 
-app = make_app(app_args())
+app = make_app(app_args())  # the broker of CNBUDGET_CELERY_BROKER, or a one-line error
 execute_plan = create_task(app)
 
 import camelot  # noqa: E402,F401 - imported now for its import time
