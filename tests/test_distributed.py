@@ -22,7 +22,7 @@ from dagster import DagsterEventType, DagsterInstance, RunsFilter, execute_job, 
 from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.ingest.job import ingest_documents_on_celery
 from cnbudget.ingest.staging import StageJob, staging_run_config
-from tests.celery_workers import CeleryWorkers
+from tests.celery_workers import CeleryWorkers, free_loopback_port
 from tests.conftest import CORPUS_DIR, REPO, SEED_PDF, CliRun
 from tests.test_dagster import fingerprint
 
@@ -119,6 +119,17 @@ def test_a_load_on_two_celery_workers_builds_the_warehouse_of_a_local_load(celer
     staged = {name: workers for (name, step), workers in hosts.items() if step == "staged__budget_document"}
     assert sorted(staged) == sorted(f.name for f in files)
     assert {host for workers in staged.values() for host in workers} == {w.name for w in celery_workers.workers}
+
+
+def test_a_broker_that_does_not_answer_or_has_no_worker_ends_the_load_in_one_line(celery_workers, tmp_path):
+    silent = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    no_worker = celery_workers.broker_url.rsplit("/", 1)[0] + "/5"  # the same Redis, a database no worker uses
+    for broker, words in ((silent, "does not answer"), (no_worker, "no Celery worker listens to")):
+        run = cli_load([SEED_PDF], tmp_path / "warehouse.duckdb", {**os.environ, "CNBUDGET_CELERY_BROKER": broker})
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "cnbudget load: " in run.stderr and words in run.stderr and broker in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr
+        assert not run.warehouse.exists()
 
 
 def test_warehouse_digests_tell_a_changed_figure_apart(seed_warehouse, tmp_path):
