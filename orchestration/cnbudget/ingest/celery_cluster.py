@@ -20,9 +20,11 @@ from __future__ import annotations
 from cnbudget import settings
 
 WORKER_APP = "cnbudget.ingest.celery_worker"
-# Each worker process has one run extracting and one more whose run a coordinating
-# process is creating or finishing (the celery executor looks once a second).
-RUNS_PER_WORKER_PROCESS = 2
+# A staging run on Celery lasts its extraction plus about 2 s of the engine's (the
+# executor looks for results once a second; make bench measures it), about as long as
+# a typical extraction: three runs in flight per worker process keep it extracting.
+# Each is a coordinating process of about 215 MiB on the loading machine.
+RUNS_PER_WORKER_PROCESS = 3
 INSPECT_TIMEOUT_SECONDS = 1.0
 
 
