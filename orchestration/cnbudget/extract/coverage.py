@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnbudget.extract.layout import display_box
 from cnbudget.extract.tables import Table
 from cnbudget.extract.text import compact
 
@@ -36,13 +37,24 @@ def _inside(x: float, y: float, box) -> bool:
     return x0 <= x <= x1 and y0 <= y <= y1
 
 
-def _page_tokens(textpage) -> list[tuple[str, tuple[float, float, float, float]]]:
-    text = unicodedata.normalize("NFKC", textpage.get_text_range())
+def _page_tokens(page) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Every number the page prints, with its box as the page is displayed. NFKC may
+    change a character into several (㈠ -> (一)): each keeps its source index."""
+    textpage = page.get_textpage()
+    raw = textpage.get_text_range()
+    chars, source = [], []
+    for i, ch in enumerate(raw):
+        for c in unicodedata.normalize("NFKC", ch):
+            chars.append(c)
+            source.append(i)
+    text = "".join(chars)
+    rotation = page.get_rotation()
+    left, bottom, right, top = page.get_mediabox()
     tokens = []
     for match in _NUMBER.finditer(text):
-        boxes = [textpage.get_charbox(i) for i in range(match.start(), match.end())]
+        boxes = [textpage.get_charbox(i) for i in sorted({source[j] for j in range(match.start(), match.end())})]
         box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-        tokens.append((match.group(), box))
+        tokens.append((match.group(), display_box(box, rotation, right - left, top - bottom)))
     return tokens
 
 
@@ -57,8 +69,7 @@ def check_coverage(pdf_path: Path, tables: list[Table]) -> Coverage:
     total, gaps = 0, []
     try:
         for page, grids in sorted(grids_by_page.items()):
-            textpage = document[page - 1].get_textpage()
-            for token, box in _page_tokens(textpage):
+            for token, box in _page_tokens(document[page - 1]):
                 cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
                 holder = next(((t, g) for t, g in grids if _inside(cx, cy, g["bbox"])), None)
                 if holder is None:

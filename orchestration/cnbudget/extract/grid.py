@@ -40,6 +40,16 @@ class Grid:
         """Regions anchored in this row, left to right."""
         return sorted((r for r in self.regions if r.row == row), key=lambda r: r.col)
 
+    def without_top_row(self) -> Grid:
+        """The grid below its first row (a title printed inside the frame)."""
+        from dataclasses import replace
+
+        top = [r for r in self.regions if r.row == 0]
+        cut = min(r.y0 for r in top)
+        regions = tuple(replace(r, row=r.row - 1) for r in self.regions if r.row > 0)
+        x0, y0, x1, _ = self.bbox
+        return replace(self, n_rows=self.n_rows - 1, regions=regions, bbox=(x0, y0, x1, cut))
+
     def region_at(self, row: int, col: int) -> Region:
         for r in self.regions:
             if r.row <= row < r.row + r.row_span and r.col <= col < r.col + r.col_span:
@@ -97,6 +107,17 @@ def _merge_regions(cells) -> list[Region]:
     return sorted(regions, key=lambda g: (g.row, g.col))
 
 
+def _keep_sparse_grids() -> None:
+    """camelot 2.0 drops a ruled grid whose cells are 90 % blank as detection noise. A
+    budget prints such grids on purpose: an empty table (header and a blank 合计 row), a
+    continuation page holding one row. cnbudget keeps every grid; its own gate is that a
+    grid is kept only under a title or as the continuation of a titled table."""
+    from camelot.parsers import lattice
+
+    if hasattr(lattice, "_GRID_WHITESPACE_REJECT"):
+        lattice._GRID_WHITESPACE_REJECT = 101.0
+
+
 def read_grids(pdf_path: Path, pages: list[int], engine: str = "vector") -> dict[int, list[Grid]]:
     """The ruled tables camelot finds on the given 1-based pages, top to bottom.
 
@@ -106,6 +127,7 @@ def read_grids(pdf_path: Path, pages: list[int], engine: str = "vector") -> dict
     """
     import camelot  # imported here: heavy, and only extraction needs it
 
+    _keep_sparse_grids()
     if not pages:
         return {}
     found = camelot.read_pdf(
@@ -130,3 +152,27 @@ def read_grids(pdf_path: Path, pages: list[int], engine: str = "vector") -> dict
     for page_grids in grids.values():
         page_grids.sort(key=lambda g: -g.bbox[3])
     return grids
+
+
+# A page drawing at least this many vector paths may rule a table with shapes camelot's
+# vector reader does not take for lines (thin filled polygons): read it rendered.
+_RULED_PAGE_PATHS = 12
+
+
+def read_document_grids(pdf_path: Path, layouts, engine: str = "vector") -> tuple[dict[int, list[Grid]], list[int]]:
+    """The grids of every page, and the pages read rendered: the vector reader first;
+    on a page where it finds none although the page draws many paths and prints
+    figures, camelot's rendering line detection ("combined")."""
+    from cnbudget.extract.numbers import looks_like_amount
+
+    grids = read_grids(pdf_path, [layout.number for layout in layouts], engine)
+    rendered = [
+        layout.number
+        for layout in layouts
+        if not grids[layout.number]
+        and layout.path_count >= _RULED_PAGE_PATHS
+        and any(looks_like_amount(word) for line in layout.lines for word in line.text.split())
+    ]
+    if rendered and engine == "vector":
+        grids.update(read_grids(pdf_path, rendered, "combined"))
+    return grids, rendered

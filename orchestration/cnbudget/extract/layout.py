@@ -1,0 +1,167 @@
+"""What each page prints, with positions: text segments grouped into lines, top to
+bottom, and how many vector paths the page draws (ruling lines are paths).
+
+Positions are PDF points in the page's user space (origin bottom-left), as camelot's
+and pdfium's are, so a line can be placed above, inside or below a grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from cnbudget.extract.text import compact, normalize
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text pdfium reports as one rectangle."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """Segments printed on one baseline, left to right."""
+
+    segments: tuple[Segment, ...]
+
+    @property
+    def text(self) -> str:
+        """The line's text, a blank where the page leaves a gap (some PDFs place every
+        character on its own, so segments are not words)."""
+        height = max(self.y1 - self.y0, 1.0)
+        parts: list[str] = []
+        previous = None
+        for seg in self.segments:
+            if not seg.text.strip():
+                continue
+            if previous is not None and (seg.x0 - previous.x1 > 0.4 * height or previous.text.endswith(" ")):
+                parts.append(" ")
+            parts.append(seg.text.strip())
+            previous = seg
+        return normalize("".join(parts))
+
+    @property
+    def compact(self) -> str:
+        return compact(self.text)
+
+    @property
+    def x0(self) -> float:
+        return min(s.x0 for s in self.segments)
+
+    @property
+    def x1(self) -> float:
+        return max(s.x1 for s in self.segments)
+
+    @property
+    def y0(self) -> float:
+        return min(s.y0 for s in self.segments)
+
+    @property
+    def y1(self) -> float:
+        return max(s.y1 for s in self.segments)
+
+    @property
+    def y_center(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    number: int  # 1-based
+    width: float
+    height: float
+    text: str  # the text layer in content order (the narrative reader's input)
+    lines: tuple[TextLine, ...]  # top to bottom
+    path_count: int  # vector paths drawn: a ruled table draws many
+
+    def lines_between(self, top: float, bottom: float) -> list[TextLine]:
+        """Lines whose centre lies below `top` and above `bottom` (top > bottom)."""
+        return [line for line in self.lines if bottom < line.y_center < top]
+
+
+def _group_lines(segments: list[Segment]) -> tuple[TextLine, ...]:
+    """Segments on one baseline form a line: a segment joins the line whose band (the
+    extent of its tallest segment) holds the segment's centre, or whose centre its own
+    extent holds (small marks such as “ 、 一 sit high or low in the band). Sorted top to
+    bottom, then left to right."""
+    lines: list[list[Segment]] = []
+    bands: list[tuple[float, float]] = []
+    for seg in sorted(segments, key=lambda s: (-(s.y0 + s.y1) / 2, s.x0)):
+        centre = (seg.y0 + seg.y1) / 2
+        best = None
+        for k in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+            y0, y1 = bands[k]
+            if y0 <= centre <= y1 or seg.y0 <= (y0 + y1) / 2 <= seg.y1:
+                distance = abs((y0 + y1) / 2 - centre)
+                if best is None or distance < best[0]:
+                    best = (distance, k)
+        if best is None:
+            lines.append([seg])
+            bands.append((seg.y0, seg.y1))
+            continue
+        k = best[1]
+        lines[k].append(seg)
+        if seg.y1 - seg.y0 > bands[k][1] - bands[k][0]:
+            bands[k] = (seg.y0, seg.y1)
+    ordered = sorted(zip(bands, lines), key=lambda bl: -(bl[0][0] + bl[0][1]) / 2)
+    # A line of small marks only (“ ” 、) whose band lies inside a taller neighbour's
+    # belongs to it: it was started before the neighbour's tall glyphs were seen.
+    merged: list[tuple[tuple[float, float], list[Segment]]] = []
+    for band, line in ordered:
+        if merged:
+            (y0, y1), previous = merged[-1]
+            if (y0 <= band[0] and band[1] <= y1) or (band[0] <= y0 and y1 <= band[1]):
+                taller = (y0, y1) if y1 - y0 >= band[1] - band[0] else band
+                merged[-1] = (taller, previous + line)
+                continue
+        merged.append((band, line))
+    return tuple(TextLine(tuple(sorted(line, key=lambda s: s.x0))) for _, line in merged)
+
+
+def display_box(box, rotation: int, width: float, height: float) -> tuple[float, float, float, float]:
+    """A box in the page's user space, turned as the page is displayed (/Rotate), where
+    camelot reads its grids: a landscape table printed on a rotated portrait page.
+    `width` and `height` are the unrotated page's."""
+    left, bottom, right, top = box
+    if rotation == 90:
+        return bottom, width - right, top, width - left
+    if rotation == 180:
+        return width - right, height - top, width - left, height - bottom
+    if rotation == 270:
+        return height - top, left, height - bottom, right
+    return left, bottom, right, top
+
+
+def read_layouts(document) -> list[PageLayout]:
+    """Every page of an open pypdfium2 document."""
+    import pypdfium2.raw as pdfium_c
+
+    layouts = []
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        rotation = page.get_rotation()
+        left, bottom, right, top = page.get_mediabox()
+        segments = []
+        for i in range(textpage.count_rects()):
+            box = textpage.get_rect(i)
+            text = textpage.get_text_bounded(*box)
+            if text.strip():
+                shown = display_box(box, rotation, right - left, top - bottom)
+                segments.append(Segment(text, *(round(v, 2) for v in shown)))
+        width, height = page.get_size()
+        layouts.append(
+            PageLayout(
+                number=index + 1,
+                width=width,
+                height=height,
+                text=textpage.get_text_range(),
+                lines=_group_lines(segments),
+                path_count=sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)),
+            )
+        )
+    return layouts
