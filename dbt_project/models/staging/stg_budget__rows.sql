@@ -7,6 +7,8 @@ select
     code as row_code,
     code_kind,
     code_level,
+    other_code,
+    other_code_kind,
     label as row_label,
     indent_level,
     is_total

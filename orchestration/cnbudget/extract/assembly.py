@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from cnbudget.extract.anchors import PageItem
 from cnbudget.extract.catalog import is_form, unit_multipliers
 from cnbudget.extract.numbers import looks_like_amount
-from cnbudget.extract.tables import _EMPTY_NOTE, Table, TableError, continue_table, row_texts, start_table
+from cnbudget.extract.tables import _EMPTY_NOTE, Table, TableError, continue_table, opening_row, start_table
 from cnbudget.extract.text import compact
 
 
@@ -23,13 +23,6 @@ class TableErrorRecord:
     title: str
     error_kind: str  # layout, unit_missing, unit_unknown, number_unparsable, no_grid …
     message: str
-
-
-def _error(item: PageItem, error: TableError) -> TableErrorRecord:
-    block = item.block
-    return TableErrorRecord(
-        error.page, block.kind.kind if block else "", block.title if block else "", error.kind, str(error)
-    )
 
 
 def _repeats(table: Table, item: PageItem) -> bool:
@@ -47,7 +40,7 @@ def _repeats(table: Table, item: PageItem) -> bool:
         return False
     if not block.kind.form:
         return True
-    first, opening = row_texts(item.grid, 0), table.first_row_texts
+    first, opening = opening_row(item.grid), table.first_row_texts
     return first == opening or not (first and opening and first[0] == opening[0])
 
 
@@ -56,6 +49,17 @@ def _is_gridless_table(item: PageItem) -> bool:
     one (a unit line, or a note that it is empty); otherwise it is a title quoted in text."""
     block = item.block
     return block.unit_source == "title_block" or any(_EMPTY_NOTE.search(n) for n in item.notes)
+
+
+def _continue(table: Table, item: PageItem, errors: list[TableErrorRecord]) -> bool:
+    """Append a continuation page to the table; a page that does not fit its columns is
+    recorded (the table keeps the pages before) and ends the table."""
+    try:
+        continue_table(table, item.grid)
+        return True
+    except TableError as error:
+        errors.append(TableErrorRecord(error.page, table.kind, table.title, error.kind, str(error)))
+        return False
 
 
 def _is_printed_figure(word: str) -> bool:
@@ -76,18 +80,15 @@ def assemble_tables(items: list[PageItem]) -> tuple[list[Table], list[TableError
                 item = PageItem(item.page, pending.block, item.grid, item.notes)
                 pending = None
             elif open_table is not None:
-                try:
-                    continue_table(open_table, item.grid)
-                except TableError as error:
-                    errors.append(_error(PageItem(item.page, None, None), error))
-                    errors[-1].kind, errors[-1].title = open_table.kind, open_table.title
+                if not _continue(open_table, item, errors):
                     open_table = None
                 continue
             else:
                 continue  # a grid outside any titled table (a narrative's own table)
         pending = None
         if open_table is not None and _repeats(open_table, item):
-            continue_table(open_table, item.grid)
+            if not _continue(open_table, item, errors):
+                open_table = None
             continue
         if item.grid is None:
             following = items[n + 1] if n + 1 < len(items) else None

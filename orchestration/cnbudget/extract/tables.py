@@ -134,6 +134,16 @@ def count_header_rows(grid: Grid) -> int:
     return grid.n_rows
 
 
+def opening_row(grid: Grid) -> list[str]:
+    """The texts of a grid's first row printing two cells or more (a subtitle across the
+    frame, `(2023年度)`, is not where a form opens)."""
+    for row in range(grid.n_rows):
+        texts = [t for t in row_texts(grid, row) if t]
+        if len(texts) >= 2:
+            return texts
+    return []
+
+
 def row_texts(grid: Grid, row: int) -> list[str]:
     return [compact(r.text) for r in grid.row_regions(row)]
 
@@ -153,10 +163,13 @@ def repeated_header_rows(table: Table, grid: Grid) -> int:
 def column_paths(grid: Grid, header_rows: int) -> list[str]:
     """One path per grid column: the header texts above it, top to bottom, merged
     cells counted once (`基本支出/人员经费`)."""
+    numbering = {row for row in range(header_rows) if _is_column_numbering(row_texts(grid, row))}
     paths = []
     for col in range(grid.n_cols):
         parts = []
         for row in range(header_rows):
+            if row in numbering:
+                continue  # `** 1 2 3`: numbers the columns, names none
             region = grid.region_at(row, col)
             text = compact(region.text)
             if region.row == row and text and (not parts or parts[-1] != text):
@@ -211,7 +224,7 @@ def start_table(ordinal: int, block: TitleBlock, unit: str, grid: Grid | None, n
         column_paths=column_paths(grid, header_rows) if grid else [],
         header_rows=header_rows,
         header_texts=[row_texts(grid, r) for r in range(header_rows)] if grid else [],
-        first_row_texts=row_texts(grid, 0) if grid else [],
+        first_row_texts=opening_row(grid) if grid else [],
         col_bounds=[list(b) for b in grid.col_bounds] if grid else [],
     )
     if grid:

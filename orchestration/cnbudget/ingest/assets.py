@@ -35,7 +35,8 @@ from cnbudget.ingest.handoff import read_handoff, write_handoff
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
 from cnbudget.ingest.staging import peak_memory_mib
-from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, raw_frames, record_load_error, warehouse_lock
+from cnbudget.ingest.frames import raw_frames
+from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, record_load_error, warehouse_lock
 
 budget_documents = DynamicPartitionsDefinition(name="budget_documents")
 STAGED_DOCUMENT = AssetKey(["staged", "budget_document"])
@@ -45,6 +46,7 @@ DUCKDB_WRITER_POOL = "duckdb_writer"
 RAW_DESCRIPTIONS = {
     "documents": "One row per loaded budget PDF and version.",
     "tables": "Every budget table found, one row per table instance (continuations joined).",
+    "table_errors": "Tables found but not read (page, title, reason); the document's other tables load.",
     "columns": "Column paths of each table, from its merged header.",
     "rows": "Logical rows: code (类/款/项 joined), level, label; side-by-side tables split in two.",
     "cells": "Every printed body cell with page and bounding box.",
@@ -57,6 +59,21 @@ class SourceFile(Config):
     path: str = Field(
         default="",
         description="The PDF to load. Empty: the landing folder's PDF whose content hash is the partition key.",
+    )
+
+
+def internal_error(path: Path, stage: str, error: BaseException) -> DocumentError:
+    """An unexpected exception while handling one file, as a refusal naming the file,
+    the stage and where in cnbudget it happened."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames) if "cnbudget" in f.filename), "")
+    return DocumentError(
+        "internal_error",
+        f"{path.name}: cnbudget failed during {stage} ({type(error).__name__}: {error}"
+        + (f", at {where})" if where else ")")
+        + "; the file's other outcome is unknown, the rest of the batch goes on",
     )
 
 
@@ -84,6 +101,8 @@ def staged_budget_document(
         frames = raw_frames(document)
     except DocumentError as error:
         raise _refuse(warehouse, path, error, document_id) from error
+    except Exception as error:  # noqa: BLE001 - a bug met on one file: recorded, the batch goes on
+        raise _refuse(warehouse, path, internal_error(path, "extraction", error), document_id) from error
     location = write_handoff(frames, document_id, settings.handoff_url())
     tables = MetadataValue.md(
         "| # | label | kind | title | unit | pages | rows |\n|---|---|---|---|---|---|---|\n"
