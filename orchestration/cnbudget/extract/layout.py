@@ -70,6 +70,22 @@ class TextLine:
 
 
 @dataclass(frozen=True)
+class Glyph:
+    """One printed character and its box (pdfium's generated spaces and line breaks left out)."""
+
+    char: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    baseline: float = 0.0  # y of the character's origin: glyphs of one line share it
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
+
+
+@dataclass(frozen=True)
 class PageLayout:
     number: int  # 1-based
     width: float
@@ -77,6 +93,7 @@ class PageLayout:
     text: str  # the text layer in content order (the narrative reader's input)
     lines: tuple[TextLine, ...]  # top to bottom
     path_count: int  # vector paths drawn: a ruled table draws many
+    glyphs: tuple[Glyph, ...] = ()  # every printed character, in content order
 
     def lines_between(self, top: float, bottom: float) -> list[TextLine]:
         """Lines whose centre lies below `top` and above `bottom` (top > bottom)."""
@@ -136,6 +153,25 @@ def display_box(box, rotation: int, width: float, height: float) -> tuple[float,
     return left, bottom, right, top
 
 
+def _glyphs(textpage, rotation: int, width: float, height: float) -> tuple[Glyph, ...]:
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    text = textpage.get_text_range()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    glyphs = []
+    for i in range(min(textpage.count_chars(), len(text))):
+        char = text[i]
+        if char in "\r\n" or pdfium_c.FPDFText_IsGenerated(textpage.raw, i) == 1:
+            continue
+        box = display_box(textpage.get_charbox(i), rotation, width, height)
+        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
+        origin = display_box((x.value, y.value, x.value, y.value), rotation, width, height)
+        glyphs.append(Glyph(char, *(round(v, 2) for v in box), baseline=round(origin[1], 2)))
+    return tuple(glyphs)
+
+
 def read_layouts(document) -> list[PageLayout]:
     """Every page of an open pypdfium2 document."""
     import pypdfium2.raw as pdfium_c
@@ -154,6 +190,7 @@ def read_layouts(document) -> list[PageLayout]:
                 shown = display_box(box, rotation, right - left, top - bottom)
                 segments.append(Segment(text, *(round(v, 2) for v in shown)))
         width, height = page.get_size()
+        glyphs = _glyphs(textpage, rotation, right - left, top - bottom)
         layouts.append(
             PageLayout(
                 number=index + 1,
@@ -162,6 +199,7 @@ def read_layouts(document) -> list[PageLayout]:
                 text=textpage.get_text_range(),
                 lines=_group_lines(segments),
                 path_count=sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)),
+                glyphs=glyphs,
             )
         )
     return layouts

@@ -84,13 +84,15 @@ def column_part(table: Table, col: int) -> str:
 def _system(header: str, code: str, table_kind: str) -> str:
     """The classification a code belongs to: the header's words, else its table's, else
     its first digit (支出功能分类 2xx, 部门预算支出经济分类 3xx, 政府预算支出经济分类 5xx)."""
+    if "功能" in header:
+        return "function_subject"
     if "经济" in header:
         return "government_economic_class" if "政府" in header else "economic_class"
-    if "项目" in header and "编码" in header:
+    if re.search("项目(编码|代码)", header):
         return "project"
-    if "单位" in header:
+    if re.search("(单位|部门)(编码|代码|名称)", header):
         return "budget_unit"
-    if "功能" in header or table_kind in _FUNCTION_TABLES:
+    if table_kind in _FUNCTION_TABLES:
         return "function_subject"
     if table_kind in _SUBJECT_SYSTEM:
         return _SUBJECT_SYSTEM[table_kind]
