@@ -57,3 +57,25 @@ def column_kinds(table: Table) -> list[str]:
             kinds.append(AMOUNT)
     first_amount = next((i for i, k in enumerate(kinds) if k in (AMOUNT, PERCENT)), n)
     return [(LABEL if i < first_amount else TEXT) if k is None else k for i, k in enumerate(kinds)]
+
+
+CURRENT, PRIOR, CHANGE = "current", "prior", "change"
+_CHANGE_HEADER = re.compile(r"增减|变动|增长|比上年|比20\d\d")
+_PRIOR_HEADER = re.compile(r"执行数|上年预算数|上年数")
+_YEAR = re.compile(r"(20\d\d)年")
+
+
+def column_periods(table: Table) -> list[str]:
+    """Which year each column speaks of: the budget year (current), an earlier one
+    (prior: 2025年执行数, 上年预算数) or the change between them (增减). 上年结转 is this
+    year's income from last year's balance: current."""
+    periods = []
+    for path in table.column_paths:
+        years = {int(y) for y in _YEAR.findall(path)}
+        if _CHANGE_HEADER.search(path):
+            periods.append(CHANGE)
+        elif _PRIOR_HEADER.search(path) or (table.fiscal_year and years and table.fiscal_year not in years):
+            periods.append(PRIOR)
+        else:
+            periods.append(CURRENT)
+    return periods

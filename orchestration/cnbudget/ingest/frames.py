@@ -11,7 +11,7 @@ import pandas as pd
 
 from cnbudget.extract.assembly import TableErrorRecord
 from cnbudget.extract.catalog import unit_multipliers
-from cnbudget.extract.columns import AMOUNT, LABEL, column_kinds
+from cnbudget.extract.columns import AMOUNT, LABEL, column_kinds, column_periods
 from cnbudget.extract.document import ExtractedDocument
 from cnbudget.extract.numbers import AmountParseError, parse_amount
 from cnbudget.extract.rows import column_part, logical_rows
@@ -26,7 +26,7 @@ _TABLE_COLUMNS = [
     "yuan_per_unit", "unit_source", "unit_line", "department_line", "first_page", "last_page",
     "header_rows", "body_rows", "column_count", "is_empty", "empty_note",
 ]
-_COLUMN_COLUMNS = ["table_id", "col_index", "column_path", "is_label", "value_kind", "part"]
+_COLUMN_COLUMNS = ["table_id", "col_index", "column_path", "is_label", "value_kind", "period", "part"]
 _ROW_COLUMNS = [
     "table_id", "row_index", "part", "page", "code", "code_kind", "code_level", "other_code",
     "other_code_kind", "label", "indent_level", "is_total",
@@ -62,6 +62,7 @@ def _numbers(table: Table, kinds: list[str]) -> list[str | None]:
 def _table_frames(doc_id: str, table: Table) -> tuple[dict, list[dict], list[dict], list[dict]]:
     table_id = f"{doc_id}:{table.ordinal:02d}"
     kinds = column_kinds(table)
+    periods = column_periods(table)
     numbers = _numbers(table, kinds)
     multiplier = unit_multipliers().get(table.unit) if table.unit else None
     row = {
@@ -92,6 +93,7 @@ def _table_frames(doc_id: str, table: Table) -> tuple[dict, list[dict], list[dic
             "column_path": path,
             "is_label": kinds[i] == LABEL,
             "value_kind": kinds[i],
+            "period": periods[i],
             "part": column_part(table, i),
         }
         for i, path in enumerate(table.column_paths)

@@ -91,6 +91,7 @@ CREATE TABLE IF NOT EXISTS raw.columns (
     column_path VARCHAR NOT NULL,         -- header texts top to bottom: 基本支出/人员经费
     is_label BOOLEAN NOT NULL,            -- codes and names, not amounts
     value_kind VARCHAR,                   -- label / amount / percent / text
+    period VARCHAR,                       -- current (the budget year) / prior (2025年执行数) / change (增减)
     part VARCHAR NOT NULL,                -- side-by-side panel (本年收入 / 本年支出 …), '' otherwise
     PRIMARY KEY (table_id, col_index)
 );
@@ -147,6 +148,7 @@ ALTER TABLE raw.tables ADD COLUMN IF NOT EXISTS unit_source VARCHAR;
 ALTER TABLE raw.tables ALTER COLUMN printed_unit DROP NOT NULL;
 ALTER TABLE raw.tables ALTER COLUMN yuan_per_unit DROP NOT NULL;
 ALTER TABLE raw.columns ADD COLUMN IF NOT EXISTS value_kind VARCHAR;
+ALTER TABLE raw.columns ADD COLUMN IF NOT EXISTS period VARCHAR;
 ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS other_code VARCHAR;
 ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS other_code_kind VARCHAR;
 """
