@@ -68,9 +68,10 @@ def panels(table: Table) -> list[Panel]:
     result, seen = [], set()
     for a, b in zip(bounds, bounds[1:]):
         columns = tuple(range(a if result else 0, b))
-        top = table.column_paths[a].split("/")[0]
-        shared = all(table.column_paths[i].split("/")[0] == top for i in columns) and "/" in table.column_paths[a]
-        name = top if shared and top not in seen else table.column_paths[a]
+        # named by the header over its amounts (a leading 序号 column names nothing)
+        first_amount = next(i for i in columns if kinds[i] == AMOUNT)
+        top = table.column_paths[first_amount].split("/")[0]
+        name = top if top not in seen else table.column_paths[first_amount - 1]
         seen.add(name)
         result.append(Panel(name, columns))
     return result
@@ -103,6 +104,9 @@ def _level(kind: str, code: str | None, indent: int) -> str | None:
     if kind in ("function_subject", "economic_class", "government_economic_class"):
         return _LEVELS.get(len(code)) if code else {0: "类", 1: "款", 2: "项"}.get(indent)
     if kind == "budget_unit":
+        # 301 is the department, 301001 its unit; without a code, the indentation says
+        if code:
+            return "部门" if len(code) <= 3 else "单位"
         return "部门" if indent == 0 else "单位"
     if kind == "project":
         return {0: "部门", 1: "一级", 2: "二级"}.get(indent)
@@ -201,7 +205,7 @@ def logical_rows(table: Table) -> list[LogicalRow]:
                 )
             )
         _mark_unnamed_total(rows[first_of_panel:])
-        _levels_by_indent(table, rows[first_of_panel:])
+        _levels_by_indent(table, rows[first_of_panel:], name_header)
     return rows
 
 
@@ -215,10 +219,13 @@ def _mark_unnamed_total(rows: list[LogicalRow]) -> None:
             rows[0].is_total = True
 
 
-def _levels_by_indent(table: Table, rows: list[LogicalRow]) -> None:
+def _levels_by_indent(table: Table, rows: list[LogicalRow], name_header: str) -> None:
     """Subjects printed by name only, the hierarchy by indentation (一般公共服务支出 /
-    　社会工作事务 / 　　其他社会工作事务支出): level from the indent, code left null."""
+    　社会工作事务 / 　　其他社会工作事务支出): level from the indent, code left null.
+    Only where the name column names subjects (科目), not units or projects."""
     if table.kind not in _FUNCTION_TABLES and table.kind not in _SUBJECT_SYSTEM:
+        return
+    if re.search("单位|部门|项目名称", name_header) or not re.search("科目|项目|支出|类别", name_header or "项目"):
         return
     named = [r for r in rows if not r.code and not r.is_total and r.label]
     if any(r.code for r in rows) or len({r.indent for r in named}) < 2:

@@ -286,26 +286,60 @@ def _code_columns(table: Table) -> list[int]:
     ]
 
 
+def _decimals(text: str) -> int | None:
+    text = compact(text)
+    if not looks_like_amount(text):
+        return None
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _cut_by_the_break(table: Table, col: int, before: str, after: str) -> bool:
+    """An amount the page break cut in two (`12,437.3` | `6`): the tail is a digit or
+    two, the head prints fewer decimals than the column's other amounts, and together
+    they are a number."""
+    tail = compact(after)
+    if not re.fullmatch(r"\d{1,2}", tail) or not looks_like_amount(compact(before) + tail):
+        return False
+    usual = [d for c in table.cells if c.col == col and (d := _decimals(c.text)) is not None]
+    return bool(usual) and _decimals(before) is not None and _decimals(before) < max(set(usual), key=usual.count)
+
+
 def _continues_previous_row(table: Table, cells: list[Cell]) -> bool:
-    """A row broken by the page break: the continuation's first row prints no code (the
-    table has code columns), is not a 合计 row, and fills no amount column that the
-    previous row already filled."""
+    """A row broken by the page break. Its first part ends the page, the rest opens the
+    continuation: that first row prints no code (where the table has code columns), is
+    not a 合计 row, and its amounts either fill only columns the previous row left blank
+    (the name wrapped onto the next page with the figures), or are the tails of amounts
+    the break cut. In a table without codes, the first case needs a previous row
+    printing no amount at all."""
     code_cols = _code_columns(table)
-    if not code_cols or table.body_rows == 0 or not cells:
+    if table.body_rows == 0 or not cells:
         return False
     first = {c.col: c for c in cells if c.row == table.body_rows}
     if not first or any(first[c].text.strip() for c in code_cols if c in first):
         return False
-    labels = [c.text for col, c in first.items() if col not in code_cols and is_label_column(
-        compact(table.column_paths[col].split("/")[-1]))]
+    is_label = {col: is_label_column(compact(table.column_paths[col].split("/")[-1])) for col in first}
+    labels = [c.text for col, c in first.items() if col not in code_cols and is_label[col]]
     if not any(t.strip() for t in labels) or any(compact(t) in _TOTAL_LABELS for t in labels):
         return False
     previous = {c.col: c for c in table.cells if c.row == table.body_rows - 1}
+    fills_blanks = cut = False
     for col, cell in first.items():
-        label = is_label_column(compact(table.column_paths[col].split("/")[-1]))
-        if not label and cell.text.strip() and previous.get(col) and previous[col].text.strip():
+        if is_label[col] or not cell.text.strip():
+            continue
+        before = previous.get(col)
+        if before is None or not before.text.strip():
+            fills_blanks = True
+        elif _cut_by_the_break(table, col, before.text, cell.text):
+            cut = True
+        else:
             return False
-    return True
+    if cut:
+        return True
+    previous_amounts = any(
+        c.text.strip() and not is_label_column(compact(table.column_paths[col].split("/")[-1]))
+        for col, c in previous.items()
+    )
+    return bool(code_cols) or (fills_blanks and not previous_amounts)
 
 
 def _join_first_row(table: Table, cells: list[Cell]) -> list[Cell]:

@@ -153,7 +153,7 @@ class _Context:
             part_pattern = re.compile(selector.part or ".")
             lines = [line for part in self.table_parts(table, part_pattern) for line in self.outline(table, part)]
             if selector.line == "items":
-                lines = [line for line in lines if line.is_item]
+                lines = [line for line in lines if line.listed]
             elif selector.line is not None:
                 lines = [line for line in lines if line.role == selector.line]
             rows = [line.row for line in lines]
@@ -481,6 +481,16 @@ def _match_pair(
         return
     left_rows = _keyed_rows(ctx, left, left_side, left_column)
     right_rows = _keyed_rows(ctx, right, right_side, right_column)
+    if left_side.key == "code" and right_side.key == "code":
+        kinds = [{r.code_kind for rows in side.values() for r in rows if r.code} for side in (left_rows, right_rows)]
+        if kinds[0] and kinds[1] and not kinds[0] & kinds[1]:
+            # one table by unit (201001 …), the other by subject (201 …): not the same rows
+            yield NotApplicable(
+                document_id, identity,
+                f"{left.name} lists {', '.join(sorted(kinds[0]))} rows, {right.name} {', '.join(sorted(kinds[1]))} rows",
+                left,
+            )
+            return
     if not left_rows or not right_rows:
         # A table without any such row (a 支出总表 by unit has no 类 rows) is another
         # layout, not a missing figure.

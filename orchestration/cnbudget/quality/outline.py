@@ -25,6 +25,7 @@ class Line:
     in_carry_over: bool = False  # printed under a carry-over line
     sub_lines: list[Line] = field(default_factory=list)
     is_item: bool = False  # a top-level amount of its own, before the current-year total
+    listed: bool = False  # an item the summary lists (a lone heading's sub-lines in its place)
 
 
 def _numbering_level(label: str, grammar: SummaryLineGrammar) -> tuple[int | None, str]:
@@ -104,5 +105,12 @@ def _link(lines: list[Line]) -> None:
     ]
     if candidates:
         top = min(line.rank for line in candidates)
-        for line in candidates:
-            line.is_item = line.rank == top
+        items = [line for line in candidates if line.rank == top]
+        for line in items:
+            line.is_item = True
+        # A lone top line over sub-lines (一、本年支出 / 一、部门预算) is a heading: the
+        # summary lists its sub-lines.
+        while len(items) == 1 and items[0].sub_lines:
+            items = items[0].sub_lines
+        for line in items:
+            line.listed = True
