@@ -49,7 +49,7 @@ def column_kinds(table: Table) -> list[str]:
             kinds.append(LABEL)
         elif _PERCENT_HEADER.search(path) or (printed and all(t.endswith(("%", "％")) for t in printed)):
             kinds.append(PERCENT)
-        elif _TEXT_HEADER.search(name) and not all(_parses(t) for t in printed):
+        elif _TEXT_HEADER.search(name) and (not printed or not all(_parses(t) for t in printed)):
             kinds.append(TEXT)
         elif printed and sum(_parses(t) for t in printed) * 2 < len(printed):
             kinds.append(None)  # mostly words: a label or a text column, by position
@@ -61,7 +61,7 @@ def column_kinds(table: Table) -> list[str]:
 
 CURRENT, PRIOR, CHANGE = "current", "prior", "change"
 _CHANGE_HEADER = re.compile(r"增减|变动|增长|比上年|比20\d\d")
-_PRIOR_HEADER = re.compile(r"执行数|上年预算数|上年数")
+_PRIOR_HEADER = re.compile(r"执行数|上年预算数|上年数|(^|/)上年(/|$)")
 _YEAR = re.compile(r"(20\d\d)年")
 
 

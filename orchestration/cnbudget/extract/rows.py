@@ -140,7 +140,18 @@ def _code_groups(table: Table, label_cols: list[int]) -> list[tuple[str, list[in
         if leaf(table.column_paths[i]).endswith(("编码", "代码")):
             found.append((table.column_paths[i], [i], False))
     close()
-    return found
+    singles = {cols[0] for _, cols, split in found if not split}
+    for i in label_cols:
+        if i not in singles and not any(i in cols for _, cols, _ in found) and _prints_codes(table, i):
+            found.append((table.column_paths[i], [i], False))
+    return sorted(found, key=lambda g: g[1][0])
+
+
+def _prints_codes(table: Table, col: int) -> bool:
+    """A label column whose header does not say so but whose cells are codes (a header
+    merged over the code and name columns): four in five of its printed cells."""
+    printed = [compact(c.text) for c in table.cells if c.col == col and c.col_span == 1 and c.text.strip()]
+    return len(printed) >= 3 and sum(bool(re.fullmatch(r"\d{3,12}", t)) for t in printed) * 5 >= 4 * len(printed)
 
 
 def _joined_code(row: int, cols: list[int], split: bool, texts) -> str | None:

@@ -269,6 +269,47 @@ def _tables(ctx: _Context, identity: Identity) -> Iterator[PrintedTable | NotApp
 
 
 # ── The identity kinds ───────────────────────────────────────────────────────────
+# An addend selector naming the total column's sibling groups (收入合计 = 本年收入 + 上年结转):
+# each group under the total's parent header counts once, by its own 小计 where printed,
+# else by its leaves; 其中 columns restate part of a group and never count.
+COLUMN_GROUPS = "$groups"
+_GROUP_SUBTOTAL = re.compile(r"^(小计|合计|金额)$")
+_OF_WHICH = re.compile(r"^其中")
+
+
+def _column_groups(table: PrintedTable, total: Column) -> list[Column]:
+    parent = total.path.rsplit("/", 1)[0] if "/" in total.path else ""
+    depth = parent.count("/") + 1 if parent else 0
+    siblings = [
+        c for c in table.columns
+        if c != total and c.part == total.part and c.path.count("/") >= depth
+        and (not parent or c.path.startswith(parent + "/"))
+        and not any(_OF_WHICH.match(p) for p in c.path.split("/")[depth:])
+    ]
+    return _group_addends(siblings, depth)
+
+
+def _group_addends(columns: list[Column], depth: int) -> list[Column]:
+    """Each group at this header depth once: its 小计 where printed, else its own column,
+    else the groups below it."""
+    groups: dict[str, list[Column]] = {}
+    for column in columns:
+        groups.setdefault(column.path.split("/")[depth], []).append(column)
+    addends = []
+    for members in groups.values():
+        own = [c for c in members if c.path.count("/") == depth]
+        subtotal = [
+            c for c in members if c.path.count("/") == depth + 1 and _GROUP_SUBTOTAL.match(c.path.split("/")[-1])
+        ]
+        if own:
+            addends.append(own[0])
+        elif subtotal:
+            addends.append(subtotal[0])
+        else:
+            addends += _group_addends(members, depth + 1)
+    return addends
+
+
 def _row(ctx: _Context, identity: Identity) -> Iterator[Result]:
     for table in _tables(ctx, identity):
         if isinstance(table, NotApplicable):
@@ -277,11 +318,16 @@ def _row(ctx: _Context, identity: Identity) -> Iterator[Result]:
         total, problem = ctx.one_column(table, identity.total)
         addends: list[Column] = []
         for selector in (identity.addends + identity.optional_addends) if total else ():
-            found = [c for c in ctx.columns_matching(table, selector) if c.part == total.part and c != total]
+            if selector.alternatives == (COLUMN_GROUPS,):
+                found = _column_groups(table, total)
+            else:
+                found = [c for c in ctx.columns_matching(table, selector) if c.part == total.part and c != total]
             if not found and selector in identity.addends:
                 problem = f"{table.name} prints no column {selector}"
                 break
             addends += [c for c in found if c not in addends]
+        if not problem and len(addends) < 2 and identity.addends and identity.addends[0].alternatives == (COLUMN_GROUPS,):
+            problem = f"{table.name}: {total.path} has fewer than two column groups beside it"
         if problem:
             yield NotApplicable(ctx.document.document_id, identity, problem, table)
             continue
