@@ -11,5 +11,6 @@ select
     other_code_kind,
     label as row_label,
     indent_level,
-    is_total
+    is_total,
+    coalesce(period, 'current') as row_period
 from {{ source('raw', 'rows') }}

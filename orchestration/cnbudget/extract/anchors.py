@@ -112,7 +112,7 @@ def _titles(lines: list[TextLine], allow_other_last: bool) -> list[_Title]:
 
 def _unit_in(lines: list[TextLine]) -> tuple[str | None, str]:
     for line in lines:
-        if m := _UNIT.search(line.compact):
+        if m := _UNIT.search(re.sub(r"\s+", "", line.printed)):
             return normalize(m.group("unit")), m.group(0)
         for word in line.text.split():
             if m := _BARE_UNIT.match(word):
@@ -140,8 +140,9 @@ def department_name(text: str) -> str:
 
 
 def _department_line(lines: list[TextLine]) -> str:
+    """The department line as printed (编制单位：…, 部门（单位）：…)."""
     for line in lines:
-        if m := _DEPARTMENT.search(line.text):
+        if m := _DEPARTMENT.search(line.printed):
             return m.group(0).strip()
     return ""
 
@@ -199,9 +200,21 @@ def _title_parts(line: TextLine) -> tuple[str, str, TableKind]:
     return label, normalize(rest), classify_title(rest)
 
 
-def page_items(layout: PageLayout, grids: list[Grid]) -> list[PageItem]:
+def trailing_label(layout: PageLayout) -> str:
+    """A table number printed alone at the foot of a page (部门公开表7), its table on
+    the next page: the label of that page's first title."""
+    lines = [line for line in layout.lines if not re.fullmatch(r"[-—\d\s]+", line.compact)]
+    if lines:
+        label, rest = split_label(lines[-1].text)
+        if label and not rest:
+            return label
+    return ""
+
+
+def page_items(layout: PageLayout, grids: list[Grid], carried_label: str = "") -> list[PageItem]:
     """The page's tables, top to bottom: each grid with the title block above it, and
-    each title with no grid below it."""
+    each title with no grid below it; `carried_label` is the previous page's trailing
+    label."""
     grids = sorted((g for g in grids if not is_table_list_grid(g)), key=lambda g: -g.bbox[3])
     items: list[PageItem] = []
     above = layout.height + 1
@@ -234,4 +247,9 @@ def page_items(layout: PageLayout, grids: list[Grid]) -> list[PageItem]:
     if items:
         items[-1].notes += [line.text for line in lines[: titles[0].first if titles else len(lines)]]
     gridless(lines, titles)
+    first = next((item for item in items if item.block), None)
+    if carried_label and first and not first.block.label:
+        from dataclasses import replace
+
+        first.block = replace(first.block, label=carried_label)
     return items

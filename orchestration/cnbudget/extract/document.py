@@ -13,7 +13,7 @@ from pathlib import Path
 from cnbudget import settings
 from cnbudget.extract.catalog import document_kind
 from cnbudget.extract.coverage import CoverageGap, check_coverage
-from cnbudget.extract.anchors import department_name, is_table_of_contents, page_items
+from cnbudget.extract.anchors import department_name, is_table_of_contents, page_items, trailing_label
 from cnbudget.extract.assembly import TableErrorRecord, assemble_tables, resolve_units
 from cnbudget.extract.errors import DocumentError
 from cnbudget.extract.grid import read_document_grids
@@ -25,7 +25,7 @@ from cnbudget.extract.tables import Cell, Table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "16"
+EXTRACTOR_VERSION = "18"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
 # A cover printing the year apart from the kind: `2026 年深圳市审计局部门预算`.
@@ -138,9 +138,11 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
 
     grids, rendered = read_document_grids(path, layouts, engine)
     contents = {layout.number for layout in layouts if is_table_of_contents(layout, grids[layout.number])}
-    items = [
-        item for layout in layouts if layout.number not in contents for item in page_items(layout, grids[layout.number])
-    ]
+    items, carried = [], ""
+    for layout in layouts:
+        if layout.number not in contents:
+            items += page_items(layout, grids[layout.number], carried)
+        carried = trailing_label(layout)
     tables, table_errors = assemble_tables(items)
     if not tables and not table_errors:
         raise _no_tables(source, pages)
@@ -152,7 +154,7 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
     for table in tables:
         year = re.match(r"(20\d\d)年", compact(table.title))
         table.fiscal_year = int(year.group(1)) if year else fiscal_year
-    coverage = check_coverage(path, tables)
+    coverage = check_coverage(path, tables, layouts)
     department = _department(tables, pages)
     table_pages = {number for table in tables for number in table.pages} | {e.page for e in table_errors}
     return ExtractedDocument(

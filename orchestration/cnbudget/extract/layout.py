@@ -30,8 +30,13 @@ class TextLine:
 
     @property
     def text(self) -> str:
-        """The line's text, a blank where the page leaves a gap (some PDFs place every
-        character on its own, so segments are not words)."""
+        """The line's text, NFKC-normalized, a blank where the page leaves a gap (some
+        PDFs place every character on its own, so segments are not words)."""
+        return normalize(self.printed)
+
+    @property
+    def printed(self) -> str:
+        """The line's text as printed (full-width colons kept), blanks where gaps are."""
         height = max(self.y1 - self.y0, 1.0)
         parts: list[str] = []
         previous = None
@@ -42,7 +47,7 @@ class TextLine:
                 parts.append(" ")
             parts.append(seg.text.strip())
             previous = seg
-        return normalize("".join(parts))
+        return "".join(parts)
 
     @property
     def compact(self) -> str:
@@ -153,7 +158,55 @@ def display_box(box, rotation: int, width: float, height: float) -> tuple[float,
     return left, bottom, right, top
 
 
-def _glyphs(textpage, rotation: int, width: float, height: float) -> tuple[Glyph, ...]:
+def _address(handle) -> int:
+    import ctypes
+
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def _is_white_patch(obj) -> bool:
+    """An opaque white image or filled shape: drawn over text, it hides it."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        try:
+            image = obj.get_bitmap(render=False).to_pil()
+        except Exception:  # noqa: BLE001 - an image pdfium cannot decode hides nothing we can tell
+            return False
+        return image.mode in ("RGB", "L") and all(low >= 250 for low, _ in (
+            image.getextrema() if image.mode == "RGB" else [image.getextrema()]
+        ))
+    if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+        fill, stroke = ctypes.c_int(), ctypes.c_int()
+        pdfium_c.FPDFPath_GetDrawMode(obj.raw, fill, stroke)
+        r, g, b, a = (ctypes.c_uint() for _ in range(4))
+        pdfium_c.FPDFPageObj_GetFillColor(obj.raw, r, g, b, a)
+        return fill.value != 0 and a.value == 255 and min(r.value, g.value, b.value) >= 250
+    return False
+
+
+def _hidden_text(page) -> set[int]:
+    """Text objects a later opaque white patch covers (a page printing a corrected
+    title over the old one): not what the page shows."""
+    import pypdfium2.raw as pdfium_c
+
+    texts: list[tuple[int, tuple]] = []
+    hidden: set[int] = set()
+    for obj in page.get_objects(max_depth=3):
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            texts.append((_address(obj.raw), obj.get_bounds()))
+        elif obj.type in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH) and texts:
+            l, b, r, t = obj.get_bounds()
+            covered = [a for a, (x0, y0, x1, y1) in texts
+                       if a not in hidden and l - 1 <= x0 and x1 <= r + 1 and b - 1 <= y0 and y1 <= t + 1]
+            if covered and _is_white_patch(obj):
+                hidden.update(covered)
+    return hidden
+
+
+def _glyphs(textpage, rotation: int, width: float, height: float, hidden: set[int]) -> tuple[Glyph, ...]:
     import ctypes
 
     import pypdfium2.raw as pdfium_c
@@ -165,11 +218,33 @@ def _glyphs(textpage, rotation: int, width: float, height: float) -> tuple[Glyph
         char = text[i]
         if char in "\r\n" or pdfium_c.FPDFText_IsGenerated(textpage.raw, i) == 1:
             continue
+        if hidden and _address(pdfium_c.FPDFText_GetTextObject(textpage.raw, i)) in hidden:
+            continue
         box = display_box(textpage.get_charbox(i), rotation, width, height)
         pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
         origin = display_box((x.value, y.value, x.value, y.value), rotation, width, height)
         glyphs.append(Glyph(char, *(round(v, 2) for v in box), baseline=round(origin[1], 2)))
     return tuple(glyphs)
+
+
+def _segments(glyphs: tuple[Glyph, ...]) -> list[Segment]:
+    """Runs of glyphs printed one after the other on one baseline, without a wide gap."""
+    segments: list[list[Glyph]] = []
+    for glyph in glyphs:
+        if segments:
+            last = segments[-1][-1]
+            height = max(last.y1 - last.y0, glyph.y1 - glyph.y0, 1.0)
+            gap = glyph.x0 - last.x1
+            if abs(glyph.baseline - last.baseline) <= height / 3 and -0.2 * height <= gap <= height:
+                segments[-1].append(glyph)
+                continue
+        segments.append([glyph])
+    return [
+        Segment("".join(g.char for g in run), min(g.x0 for g in run), min(g.y0 for g in run),
+                max(g.x1 for g in run), max(g.y1 for g in run))
+        for run in segments
+        if "".join(g.char for g in run).strip()
+    ]
 
 
 def read_layouts(document) -> list[PageLayout]:
@@ -180,24 +255,16 @@ def read_layouts(document) -> list[PageLayout]:
     for index in range(len(document)):
         page = document[index]
         textpage = page.get_textpage()
-        rotation = page.get_rotation()
         left, bottom, right, top = page.get_mediabox()
-        segments = []
-        for i in range(textpage.count_rects()):
-            box = textpage.get_rect(i)
-            text = textpage.get_text_bounded(*box)
-            if text.strip():
-                shown = display_box(box, rotation, right - left, top - bottom)
-                segments.append(Segment(text, *(round(v, 2) for v in shown)))
+        glyphs = _glyphs(textpage, page.get_rotation(), right - left, top - bottom, _hidden_text(page))
         width, height = page.get_size()
-        glyphs = _glyphs(textpage, rotation, right - left, top - bottom)
         layouts.append(
             PageLayout(
                 number=index + 1,
                 width=width,
                 height=height,
                 text=textpage.get_text_range(),
-                lines=_group_lines(segments),
+                lines=_group_lines(_segments(glyphs)),
                 path_count=sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3)),
                 glyphs=glyphs,
             )

@@ -13,6 +13,10 @@ from cnbudget.extract.tables import Table
 from cnbudget.extract.text import compact, indent_level, normalize
 
 _SPLIT_CODE_LEAVES = ("类", "款", "项")
+_ROW_NUMBERS = ("序号", "行次", "栏次")
+# A row printed for another year or for the change (2025年 / 2026年 / 增减变化金额).
+_ROW_YEAR = re.compile(r"^(20\d\d)年(度|预算数?|执行数?)?$")
+_ROW_CHANGE = re.compile(r"增减|变化|变动|比上年")
 _TOTAL = re.compile(r"(合计|总计)$")
 _CODE = re.compile(r"^[0-9A-Za-z]+$")
 # A code printed in the name cell: [30217]公务接待费, 2011301 行政运行, 106_长沙市公安局.
@@ -44,6 +48,7 @@ class LogicalRow:
     page: int
     other_code: str | None = None  # a second classification printed beside (政府预算支出经济分类 50x)
     other_code_kind: str | None = None
+    period: str = "current"  # current / prior / change: a row printed for another year or the change
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def _system(header: str, code: str, table_kind: str) -> str:
         return "government_economic_class" if "政府" in header else "economic_class"
     if re.search("项目(编码|代码)", header):
         return "project"
-    if re.search("(单位|部门)(编码|代码|名称)", header):
+    if re.search("单位|部门", header) and re.search("编码|代码|名称", header):
         return "budget_unit"
     if table_kind in _FUNCTION_TABLES:
         return "function_subject"
@@ -178,7 +183,11 @@ def logical_rows(table: Table) -> list[LogicalRow]:
         label_cols = [i for i in panel.columns if kinds[i] == LABEL]
         groups = _code_groups(table, label_cols)
         code_cols = {i for _, cols, _ in groups for i in cols}
-        name_cols = [i for i in label_cols if i not in code_cols]
+        name_cols = [i for i in label_cols if i not in code_cols and leaf(table.column_paths[i]) not in _ROW_NUMBERS]
+        # The row's own name: the one printed after its code, else the last one printed
+        # (预算单位 | 年度: a row is named by its 年度 where the unit is merged over rows).
+        after_code = [i for i in name_cols if groups and i == max(groups[0][1]) + 1]
+        name_order = after_code + [i for i in reversed(name_cols) if i not in after_code]
         name_header = " ".join(table.column_paths[i] for i in name_cols)
         first_of_panel = len(rows)
         for r in range(table.body_rows):
@@ -189,7 +198,7 @@ def logical_rows(table: Table) -> list[LogicalRow]:
             codes = [(code, header) for code, header in codes if code]
             # The name column; else a label printed across the code columns (合计).
             printed_label = next(
-                (texts.get((r, i), "") for i in name_cols + sorted(code_cols)
+                (texts.get((r, i), "") for i in name_order + sorted(code_cols)
                  if texts.get((r, i), "").strip() and not _CODE.match(compact(texts.get((r, i), "")))),
                 "",
             )
@@ -213,11 +222,19 @@ def logical_rows(table: Table) -> list[LogicalRow]:
                     page=pages.get(r, table.pages[0]),
                     other_code=other[0],
                     other_code_kind=_system(other[1], other[0], table.kind) if other[0] else None,
+                    period=_row_period(label, table.fiscal_year),
                 )
             )
         _mark_unnamed_total(rows[first_of_panel:])
         _levels_by_indent(table, rows[first_of_panel:], name_header)
     return rows
+
+
+def _row_period(label: str, fiscal_year: int | None) -> str:
+    text = compact(label)
+    if (m := _ROW_YEAR.match(text)) and fiscal_year and int(m.group(1)) != fiscal_year:
+        return "prior"
+    return "change" if _ROW_CHANGE.search(text) else "current"
 
 
 def _mark_unnamed_total(rows: list[LogicalRow]) -> None:

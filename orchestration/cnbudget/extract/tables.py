@@ -309,8 +309,7 @@ def _continues_previous_row(table: Table, cells: list[Cell]) -> bool:
     continuation: that first row prints no code (where the table has code columns), is
     not a 合计 row, and its amounts either fill only columns the previous row left blank
     (the name wrapped onto the next page with the figures), or are the tails of amounts
-    the break cut. In a table without codes, the first case needs a previous row
-    printing no amount at all."""
+    the break cut. In a table without codes only the second case is told apart."""
     code_cols = _code_columns(table)
     if table.body_rows == 0 or not cells:
         return False
@@ -319,27 +318,21 @@ def _continues_previous_row(table: Table, cells: list[Cell]) -> bool:
         return False
     is_label = {col: is_label_column(compact(table.column_paths[col].split("/")[-1])) for col in first}
     labels = [c.text for col, c in first.items() if col not in code_cols and is_label[col]]
-    if not any(t.strip() for t in labels) or any(compact(t) in _TOTAL_LABELS for t in labels):
+    if not any(t.strip() for t in labels) or any(compact(t).endswith(_TOTAL_LABELS) for t in labels):
         return False
     previous = {c.col: c for c in table.cells if c.row == table.body_rows - 1}
-    fills_blanks = cut = False
+    cut = False
     for col, cell in first.items():
         if is_label[col] or not cell.text.strip():
             continue
         before = previous.get(col)
-        if before is None or not before.text.strip():
-            fills_blanks = True
-        elif _cut_by_the_break(table, col, before.text, cell.text):
+        if before is not None and before.text.strip():
+            if not _cut_by_the_break(table, col, before.text, cell.text):
+                return False
             cut = True
-        else:
-            return False
-    if cut:
-        return True
-    previous_amounts = any(
-        c.text.strip() and not is_label_column(compact(table.column_paths[col].split("/")[-1]))
-        for col, c in previous.items()
-    )
-    return bool(code_cols) or (fills_blanks and not previous_amounts)
+    # Without codes, a row whose name wrapped onto the next page cannot be told from a
+    # new row that prints what the previous one left blank: only a cut amount joins.
+    return cut or bool(code_cols)
 
 
 def _join_first_row(table: Table, cells: list[Cell]) -> list[Cell]:
@@ -347,10 +340,13 @@ def _join_first_row(table: Table, cells: list[Cell]) -> list[Cell]:
     concatenated; an amount keeps the page and box where it is printed."""
     joined_row = table.body_rows
     previous = {c.col: c for c in table.cells if c.row == joined_row - 1}
+    joined = table.page_grids[-1].setdefault("joined", [])
     for cell in (c for c in cells if c.row == joined_row):
         before = previous.get(cell.col)
         if before is None or not cell.text.strip():
             continue
+        if before.text.strip():
+            joined.append([cell.x0, cell.y0, cell.x1, cell.y1, before.text + cell.text.strip()])
         if not before.text.strip():
             before.text, before.page = cell.text, cell.page
             before.x0, before.y0, before.x1, before.y1 = cell.x0, cell.y0, cell.x1, cell.y1

@@ -29,7 +29,7 @@ _TABLE_COLUMNS = [
 _COLUMN_COLUMNS = ["table_id", "col_index", "column_path", "is_label", "value_kind", "period", "part"]
 _ROW_COLUMNS = [
     "table_id", "row_index", "part", "page", "code", "code_kind", "code_level", "other_code",
-    "other_code_kind", "label", "indent_level", "is_total",
+    "other_code_kind", "label", "indent_level", "is_total", "period",
 ]
 _CELL_COLUMNS = [
     "document_id", "table_id", "row_index", "col_index", "row_span", "col_span", "page",
@@ -112,6 +112,7 @@ def _table_frames(doc_id: str, table: Table) -> tuple[dict, list[dict], list[dic
             "label": r.label,
             "indent_level": r.indent,
             "is_total": r.is_total,
+            "period": r.period,
         }
         for r in logical_rows(table)
     ]

@@ -109,6 +109,7 @@ CREATE TABLE IF NOT EXISTS raw.rows (
     label VARCHAR NOT NULL,               -- the row's name, NFKC-normalized, indentation removed
     indent_level INTEGER NOT NULL,        -- leading full-width spaces printed
     is_total BOOLEAN NOT NULL,            -- 合计 / 总计 rows
+    period VARCHAR,                       -- current; prior / change: a row printed for another year (2025年) or the change
     PRIMARY KEY (table_id, row_index, part)
 );
 CREATE TABLE IF NOT EXISTS raw.coverage_gaps (
@@ -151,6 +152,7 @@ ALTER TABLE raw.columns ADD COLUMN IF NOT EXISTS value_kind VARCHAR;
 ALTER TABLE raw.columns ADD COLUMN IF NOT EXISTS period VARCHAR;
 ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS other_code VARCHAR;
 ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS other_code_kind VARCHAR;
+ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS period VARCHAR;
 """
 
 
