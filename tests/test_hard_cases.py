@@ -10,7 +10,7 @@ import pytest
 
 from cnbudget.extract.coverage import check_coverage
 from cnbudget.extract.document import extract_document
-from cnbudget.extract.pages import DocumentError, read_pages
+from cnbudget.extract.pages import read_pages
 from cnbudget.extract.rows import logical_rows
 from tests.pdfgen.render_budget import render_document
 
@@ -134,12 +134,18 @@ def test_split_codes_are_joined_with_their_level(tmp_path):
     ]
 
 
-def test_unknown_unit_is_refused_with_the_file_page_and_table(tmp_path):
+def test_an_unknown_unit_refuses_the_table_with_its_page_not_the_document(tmp_path):
     spec = one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(3), unit_line="单位：百元")
     pdf = tmp_path / "百元.pdf"
     render_document(spec, pdf)
-    with pytest.raises(DocumentError, match=r"^百元\.pdf: page 2, 部门支出总表: unknown unit '百元'"):
-        extract_document(pdf)
+    document = extract_document(pdf)
+    assert document.tables == []
+    (error,) = document.table_errors
+    assert (error.page, error.kind, error.error_kind) == (2, "expenditure", "unit_unknown")
+    assert error.message.startswith("page 2, 部门支出总表: unknown unit '百元'")
+    # the same table with a unit it knows loads
+    document, _ = extract(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(3)), tmp_path)
+    assert [t.unit for t in document.tables] == ["元"] and document.table_errors == []
 
 
 def test_coverage_guard_reports_a_dropped_row(tmp_path):

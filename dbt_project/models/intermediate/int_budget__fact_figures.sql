@@ -42,5 +42,9 @@ left join {{ ref('int_budget__leaf_rows') }} as leaves
     and figures.part = leaves.part
 where meanings.role = 'leaf'
     and not figures.is_total
+    -- this budget year's amounts only: not 2025年执行数 or 增减 columns, nor a 2025年 row
+    and figures.column_period = 'current'
+    and figures.row_period = 'current'
+    and figures.value_kind = 'amount'
     -- the one-row 三公 table has no codes: its single row is the fact row
     and (leaves.table_id is not null or table_facts.fact = 'three_public')

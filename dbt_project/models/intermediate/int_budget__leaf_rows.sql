@@ -1,10 +1,23 @@
 -- Rows that are facts: coded rows with no printed child in the same table (a 项, or a
--- 款 printed without 项 …; a 单位 under its 部门), and 二级 projects. Parents and
--- totals are what the identities verify, never facts.
-with coded as (
-    select table_id, row_index, part, row_code, code_kind, code_level
+-- 款 printed without 项 …; a 单位 under its 部门), and 二级 projects; of subjects printed
+-- by name alone, with the hierarchy shown by indentation, those not followed by a
+-- deeper-indented row. Parents and totals are what the identities verify, never facts.
+with rows as (
+    select table_id, row_index, part, row_code, code_kind, code_level, indent_level
     from {{ ref('stg_budget__rows') }}
-    where row_code is not null and not is_total
+    where code_level is not null and not is_total
+),
+
+coded as (
+    select * from rows where row_code is not null
+),
+
+named as (
+    select
+        *,
+        lead(indent_level) over (partition by table_id, part order by row_index) as next_indent
+    from rows
+    where row_code is null
 )
 
 select
@@ -27,3 +40,9 @@ where
                 and starts_with(child.row_code, parent.row_code)
         )
     end
+
+union all
+
+select table_id, row_index, part, row_code, code_kind, code_level
+from named
+where next_indent is null or next_indent <= indent_level

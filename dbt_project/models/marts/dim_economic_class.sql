@@ -1,14 +1,26 @@
--- 部门预算支出经济分类科目 (301 工资福利支出, 30101 基本工资 …) as printed.
+-- 部门预算支出经济分类科目 (301 工资福利支出, 30101 基本工资 …) as printed. Only printed codes
+-- are members; a 款 whose 类 no document prints keeps its row with parent_printed false.
 with printed as (
     select rows.row_code as code, rows.row_label as name, rows.code_level as level
     from {{ ref('stg_budget__rows') }} as rows
-    where rows.code_kind = 'economic_class'
+    where rows.code_kind = 'economic_class' and rows.row_code is not null
+),
+
+classes as (
+    select
+        code,
+        mode(name) as name,
+        any_value(level) as level,
+        case length(code) when 7 then left(code, 5) when 5 then left(code, 3) end as parent_code
+    from printed
+    group by code
 )
 
 select
-    code as economic_class_code,
-    mode(name) as name,
-    any_value(level) as level,
-    case when length(code) = 5 then left(code, 3) end as parent_code
-from printed
-group by code
+    classes.code as economic_class_code,
+    classes.name,
+    classes.level,
+    parents.code as parent_code,
+    classes.parent_code is null or parents.code is not null as parent_printed
+from classes
+left join classes as parents on parents.code = classes.parent_code

@@ -1,4 +1,7 @@
 -- 支出功能分类科目 as printed, versioned by fiscal year (the national list changes yearly).
+-- Only printed codes are members (a subject printed by name alone has no code to key it).
+-- A code whose parent no document of that year prints keeps its row, with parent_key
+-- null and parent_printed false: the identities report it, the build does not fail.
 with printed as (
     select
         tables.fiscal_year,
@@ -7,7 +10,7 @@ with printed as (
         rows.code_level as level
     from {{ ref('stg_budget__rows') }} as rows
     inner join {{ ref('stg_budget__tables') }} as tables using (table_id)
-    where rows.code_kind = 'function_subject' and tables.fiscal_year is not null
+    where rows.code_kind = 'function_subject' and rows.row_code is not null and tables.fiscal_year is not null
 ),
 
 subjects as (
@@ -22,11 +25,16 @@ subjects as (
 )
 
 select
-    cast(fiscal_year as varchar) || ':' || code as function_subject_key,
-    fiscal_year,
-    code,
-    name,
-    level,
-    parent_code,
-    case when parent_code is not null then cast(fiscal_year as varchar) || ':' || parent_code end as parent_key
+    cast(subjects.fiscal_year as varchar) || ':' || subjects.code as function_subject_key,
+    subjects.fiscal_year,
+    subjects.code,
+    subjects.name,
+    subjects.level,
+    subjects.parent_code,
+    case when parents.code is not null then cast(subjects.fiscal_year as varchar) || ':' || parents.code end
+        as parent_key,
+    subjects.parent_code is null or parents.code is not null as parent_printed
 from subjects
+left join subjects as parents
+    on parents.fiscal_year = subjects.fiscal_year
+    and parents.code = subjects.parent_code

@@ -8,6 +8,7 @@ select
     table_title,
     page,
     row_index,
+    col_index,
     part,
     row_code,
     code_kind,

@@ -23,6 +23,8 @@ select
     -- the header's last level: 合计 / 基本支出 / 人员经费 …
     string_split(columns.column_path, '/')[-1] as column_leaf,
     columns.is_label as is_label_column,
+    coalesce(columns.value_kind, case when columns.is_label then 'label' else 'amount' end) as value_kind,
+    coalesce(columns.period, 'current') as column_period,
     columns.part,
     cells.page,
     cells.x0,

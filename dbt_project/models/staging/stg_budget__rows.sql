@@ -7,7 +7,10 @@ select
     code as row_code,
     code_kind,
     code_level,
+    other_code,
+    other_code_kind,
     label as row_label,
     indent_level,
-    is_total
+    is_total,
+    coalesce(period, 'current') as row_period
 from {{ source('raw', 'rows') }}

@@ -9,6 +9,7 @@ select
     coalesce(tables.fiscal_year, documents.fiscal_year) as fiscal_year,
     tables.printed_unit,
     tables.yuan_per_unit,
+    tables.unit_source,
     tables.first_page,
     tables.last_page,
     tables.is_empty,

@@ -14,7 +14,7 @@ from cnbudget.extract.text import compact
 
 _CATALOG_FILE = Path(__file__).with_name("table_kinds.yaml")
 _YEAR_PREFIX = re.compile(r"^(\d{4})年度?")
-_KIND_WORD = re.compile(r"^(部门|预算单位|单位)")
+_KIND_WORD = re.compile(r"^(市级|区级|省级|县级)?(部门|预算单位|单位)?")
 
 
 @dataclass(frozen=True)
@@ -47,23 +47,54 @@ def unit_multipliers() -> dict[str, Decimal]:
     return {unit: Decimal(str(m)) for unit, m in _catalog()["units"].items()}
 
 
-def classify_title(line: str) -> TableKind | None:
-    """The table kind a title line names, or None when the line is not a table title.
+_TITLE_END = re.compile(r"表(\([^)]*\))*$")
 
-    A title is a short line ending in 表 (optionally followed by a parenthesized
-    qualifier); list items of a table of contents (`表 1.部门收支总表`, `1. 2024年…`)
-    are not titles.
-    """
-    text = compact(line)
-    if len(text) > 48 or not re.search(r"表(\([^)]*\))?$", text):
-        return None
-    if re.match(r"^(表\d|\d+[.、])", text):
+
+def split_label(text: str) -> tuple[str, str]:
+    """A line's leading table number (表1, 公开01表, 部门公开表5, (一) …) and the rest,
+    both compact; ("", text) when the line starts with none."""
+    text = compact(text)
+    for pattern in label_patterns():
+        if m := pattern.match(text):
+            return m.group(0), text[m.end():].lstrip(":.、")
+    return "", text
+
+
+def is_title_like(text: str) -> bool:
+    """A short line ending in 表 (optionally followed by parenthesized qualifiers):
+    how a table title looks, whatever it names. A sentence (。，；), an unclosed
+    parenthesis or a numbered list item is not a title."""
+    text = compact(text)
+    return (
+        2 <= len(text) <= 64
+        and bool(_TITLE_END.search(text))
+        and not re.match(r"^\d+[.、]", text)
+        and not any(mark in text for mark in "。，；,;")
+        and text.count("(") == text.count(")")
+    )
+
+
+def classify_title(text: str) -> TableKind | None:
+    """The table kind a title (its label already split off) names, or None when it is
+    not a title or names no known kind."""
+    text = compact(text)
+    if not is_title_like(text):
         return None
     core = _KIND_WORD.sub("", _YEAR_PREFIX.sub("", text))
     for kind in table_kinds():
         if any(p.search(core) for p in kind.patterns):
             return kind
     return None
+
+
+def other_kind() -> TableKind:
+    spec = _catalog()["other_kind"]
+    return TableKind(spec["kind"], spec["name"], ())
+
+
+@cache
+def label_patterns() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p) for p in _catalog()["label_patterns"])
 
 
 def is_label_column(leaf: str) -> bool:
@@ -73,6 +104,13 @@ def is_label_column(leaf: str) -> bool:
 
 
 def document_kind(text: str) -> str | None:
+    """部门预算 / 单位预算 from the first line of `text` naming a budget (the cover's title),
+    else from any of its words."""
+    lines = [compact(line) for line in text.replace("\r", "").split("\n")]
+    title = next((line for line in lines if "预算" in line), "")
+    for kind, words in _catalog()["document_kinds"].items():
+        if any(w in title for w in words):
+            return kind
     text = compact(text)
     for kind, words in _catalog()["document_kinds"].items():
         if any(w in text for w in words):

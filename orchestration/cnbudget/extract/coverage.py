@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnbudget.extract.layout import read_layouts
 from cnbudget.extract.tables import Table
 from cnbudget.extract.text import compact
 
@@ -36,40 +37,64 @@ def _inside(x: float, y: float, box) -> bool:
     return x0 <= x <= x1 and y0 <= y <= y1
 
 
-def _page_tokens(textpage) -> list[tuple[str, tuple[float, float, float, float]]]:
-    text = unicodedata.normalize("NFKC", textpage.get_text_range())
+def _page_tokens(glyphs) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Every number the page prints, with its box: runs of digits, commas and points
+    printed side by side on one baseline (two amounts in neighbouring cells are two
+    numbers even where the text layer runs them together)."""
+    runs: list[list] = []
+    for glyph in glyphs:
+        char = unicodedata.normalize("NFKC", glyph.char)
+        if not (len(char) == 1 and (char.isdigit() or char in ",.")):
+            runs.append([])
+            continue
+        if runs and runs[-1]:
+            last = runs[-1][-1]
+            height = max(last.y1 - last.y0, glyph.y1 - glyph.y0, 1.0)
+            if abs(glyph.baseline - last.baseline) > height / 3 or not (-0.3 * height <= glyph.x0 - last.x1 <= 0.3 * height):
+                runs.append([])
+        else:
+            runs.append([])
+        runs[-1].append(glyph)
     tokens = []
-    for match in _NUMBER.finditer(text):
-        boxes = [textpage.get_charbox(i) for i in range(match.start(), match.end())]
-        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-        tokens.append((match.group(), box))
+    for run in (r for r in runs if r):
+        text = "".join(unicodedata.normalize("NFKC", g.char) for g in run)
+        for match in _NUMBER.finditer(text):
+            members = run[match.start() : match.end()]
+            box = (min(g.x0 for g in members), min(g.y0 for g in members),
+                   max(g.x1 for g in members), max(g.y1 for g in members))
+            tokens.append((match.group(), box))
     return tokens
 
 
-def check_coverage(pdf_path: Path, tables: list[Table]) -> Coverage:
-    import pypdfium2 as pdfium
+def check_coverage(pdf_path: Path, tables: list[Table], layouts=None) -> Coverage:
+    """`layouts` (the document's pages, read once by the extractor) saves reading the
+    PDF again."""
+    if layouts is None:
+        from cnbudget.extract.pages import open_pdf
 
+        document = open_pdf(pdf_path)
+        try:
+            layouts = read_layouts(document)
+        finally:
+            document.close()
+    glyphs = {layout.number: layout.glyphs for layout in layouts}
     grids_by_page: dict[int, list[tuple[Table, dict]]] = {}
     for table in tables:
         for grid in table.page_grids:
             grids_by_page.setdefault(grid["page"], []).append((table, grid))
-    document = pdfium.PdfDocument(str(pdf_path))
     total, gaps = 0, []
-    try:
-        for page, grids in sorted(grids_by_page.items()):
-            textpage = document[page - 1].get_textpage()
-            for token, box in _page_tokens(textpage):
-                cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-                holder = next(((t, g) for t, g in grids if _inside(cx, cy, g["bbox"])), None)
-                if holder is None:
-                    continue  # printed outside every grid: titles, notes, page numbers
-                total += 1
-                table, grid = holder
-                regions = [(c.x0, c.y0, c.x1, c.y1, c.text) for c in table.cells if c.page == page]
-                regions += [tuple(h) for h in grid["headers"]]
-                texts = [compact(r[4]) for r in regions if _inside(cx, cy, r[:4])]
-                if not any(token in text for text in texts):
-                    gaps.append(CoverageGap(page, table.ordinal, token, *(round(v, 2) for v in box)))
-    finally:
-        document.close()
+    for page, grids in sorted(grids_by_page.items()):
+        for token, box in _page_tokens(glyphs[page]):
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            holder = next(((t, g) for t, g in grids if _inside(cx, cy, g["bbox"])), None)
+            if holder is None:
+                continue  # printed outside every grid: titles, notes, page numbers
+            total += 1
+            table, grid = holder
+            regions = [(c.x0, c.y0, c.x1, c.y1, c.text) for c in table.cells if c.page == page]
+            # header cells, and what a row broken by the page break left here (joined above)
+            regions += [tuple(h) for h in grid["headers"] + grid.get("joined", [])]
+            texts = [compact(r[4]) for r in regions if _inside(cx, cy, r[:4])]
+            if not any(token in text for text in texts):
+                gaps.append(CoverageGap(page, table.ordinal, token, *(round(v, 2) for v in box)))
     return Coverage(total, gaps)

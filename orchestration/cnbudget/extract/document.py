@@ -13,25 +13,23 @@ from pathlib import Path
 from cnbudget import settings
 from cnbudget.extract.catalog import document_kind
 from cnbudget.extract.coverage import CoverageGap, check_coverage
-from cnbudget.extract.grid import Grid, read_grids
+from cnbudget.extract.anchors import department_name, is_table_of_contents, page_items, trailing_label
+from cnbudget.extract.assembly import TableErrorRecord, assemble_tables, resolve_units
 from cnbudget.extract.errors import DocumentError
+from cnbudget.extract.grid import read_document_grids
+from cnbudget.extract.layout import read_layouts
 from cnbudget.extract.narrative import NarrativeFigure, extract_narrative
+from cnbudget.extract.pages import PageText, open_pdf
 from cnbudget.extract.performance import PerformanceTable, read_performance_tables
-from cnbudget.extract.pages import (
-    PageText,
-    check_unit,
-    department_name,
-    find_table_starts,
-    open_pdf,
-    read_pages,
-)
-from cnbudget.extract.tables import Cell, Table, continue_table, start_table
+from cnbudget.extract.tables import Cell, Table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "12"
+EXTRACTOR_VERSION = "18"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
+# A cover printing the year apart from the kind: `2026 年深圳市审计局部门预算`.
+_COVER_YEAR = re.compile(r"(20\d\d)年度?[^。，]{0,40}?(?:预算|决算)")
 
 
 @dataclass
@@ -46,7 +44,10 @@ class ExtractedDocument:
     kind: str | None
     extractor_version: str
     camelot_pages: list[int]
+    rendered_pages: list[int] = field(default_factory=list)  # read by rendering (ruled with shapes)
     tables: list[Table] = field(default_factory=list)
+    # Tables that could not be read: page, title and the reason (the others still load).
+    table_errors: list[TableErrorRecord] = field(default_factory=list)
     coverage_tokens: int = 0  # numbers printed inside table grids
     coverage_gaps: list[CoverageGap] = field(default_factory=list)  # ...not found in a stored cell
     # Figures quoted in the narrative pages (the pages that hold no table).
@@ -69,9 +70,17 @@ class ExtractedDocument:
             cells = [Cell(**c) for c in t.pop("cells")]
             tables.append(Table(**t, cells=cells))
         gaps = [CoverageGap(**g) for g in data.pop("coverage_gaps")]
+        errors = [TableErrorRecord(**e) for e in data.pop("table_errors")]
         narrative = [NarrativeFigure(**f) for f in data.pop("narrative_figures")]
         performance = [PerformanceTable.from_dict(p) for p in data.pop("performance")]
-        return cls(**data, tables=tables, coverage_gaps=gaps, narrative_figures=narrative, performance=performance)
+        return cls(
+            **data,
+            tables=tables,
+            table_errors=errors,
+            coverage_gaps=gaps,
+            narrative_figures=narrative,
+            performance=performance,
+        )
 
 
 def sha256_of(path: Path) -> str:
@@ -111,7 +120,12 @@ def extract_document(path: Path, cache_dir: Path | None = None, engine: str | No
 
 def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
     source = path.name
-    pages = read_pages(path)
+    pdf = open_pdf(path, settings.max_pages())
+    try:
+        layouts = read_layouts(pdf)
+    finally:
+        pdf.close()
+    pages = [PageText(layout.number, layout.text) for layout in layouts]
     if not any(p.text.strip() for p in pages):
         raise DocumentError(
             "no_text_layer",
@@ -121,50 +135,18 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
     cover = compact(pages[0].text)
     if "决算" in cover and "预算" not in cover:
         raise DocumentError("final_accounts", f"{source}: this is a 决算 (final accounts) report, not a budget (预算)")
-    starts = {p.number: find_table_starts(p) for p in pages}
-    start_pages = [n for n, s in starts.items() if s]
-    if not start_pages:
-        raise DocumentError(
-            "not_a_budget", f"{source}: no budget table title found on any of its {len(pages)} pages: not a budget?"
-        )
 
-    # Camelot only where tables are: pages with a title, and the pages between two
-    # titled pages (continuations). After the last title, pages are read one at a
-    # time until one has no ruled grid.
-    first, last = start_pages[0], start_pages[-1]
-    batch = [p.number for p in pages if first <= p.number <= last and not p.is_table_of_contents]
-    grids = read_grids(path, batch, engine)
-    scanned = list(batch)
-    tables: list[Table] = []
-    open_table: Table | None = None
-    page_by_number = {p.number: p for p in pages}
-
-    def visit(page: PageText, page_grids: list[Grid]) -> None:
-        nonlocal open_table
-        page_starts = starts[page.number]
-        leading = len(page_grids) - len(page_starts) if page_starts else len(page_grids)
-        for grid in page_grids[: max(leading, 0)]:
-            if open_table is not None:
-                continue_table(open_table, grid, source)
-        remaining = page_grids[max(leading, 0) :]
-        for i, start in enumerate(page_starts):
-            unit = check_unit(start, source)
-            grid = remaining[i] if i < len(remaining) else None
-            open_table = start_table(len(tables) + 1, start, unit, grid, page.lines)
-            tables.append(open_table)
-        if not page_starts and not page_grids:
-            open_table = None
-
-    for number in batch:
-        visit(page_by_number[number], grids[number])
-    for page in pages[last:]:
-        if open_table is None:
-            break
-        page_grids = read_grids(path, [page.number], engine)[page.number]
-        scanned.append(page.number)
-        if not page_grids or starts[page.number]:
-            break
-        visit(page, page_grids)
+    grids, rendered = read_document_grids(path, layouts, engine)
+    contents = {layout.number for layout in layouts if is_table_of_contents(layout, grids[layout.number])}
+    items, carried = [], ""
+    for layout in layouts:
+        if layout.number not in contents:
+            items += page_items(layout, grids[layout.number], carried)
+        carried = trailing_label(layout)
+    tables, table_errors = assemble_tables(items)
+    if not tables and not table_errors:
+        raise _no_tables(source, pages)
+    resolve_units(tables, table_errors)
 
     front = " ".join(p.text for p in pages[:2])
     titles = " ".join(t.title for t in tables)
@@ -172,9 +154,9 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
     for table in tables:
         year = re.match(r"(20\d\d)年", compact(table.title))
         table.fiscal_year = int(year.group(1)) if year else fiscal_year
-    coverage = check_coverage(path, tables)
+    coverage = check_coverage(path, tables, layouts)
     department = _department(tables, pages)
-    table_pages = {number for table in tables for number in table.pages}
+    table_pages = {number for table in tables for number in table.pages} | {e.page for e in table_errors}
     return ExtractedDocument(
         source_file=str(path),
         sha256=sha,
@@ -183,14 +165,34 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
         title=_document_title(pages),
         department=department,
         fiscal_year=fiscal_year,
-        kind=document_kind(compact(pages[0].text) + titles),
+        kind=document_kind(pages[0].text) or document_kind(titles),
         extractor_version=EXTRACTOR_VERSION,
-        camelot_pages=scanned,
+        camelot_pages=[layout.number for layout in layouts],
+        rendered_pages=rendered,
         tables=tables,
+        table_errors=table_errors,
         coverage_tokens=coverage.tokens,
         coverage_gaps=coverage.gaps,
-        narrative_figures=extract_narrative(pages, table_pages, fiscal_year, department),
+        narrative_figures=extract_narrative(pages, table_pages | contents, fiscal_year, department),
         performance=read_performance_tables(tables, fiscal_year),
+    )
+
+
+# Words a budget's narrative uses: a document printing several of them but no table is
+# the narrative half of a budget whose tables are published as a separate file.
+_BUDGET_WORDS = ("预算", "一般公共预算", "基本支出", "项目支出", "三公", "财政拨款", "收支")
+
+
+def _no_tables(source: str, pages: list[PageText]) -> DocumentError:
+    text = compact(" ".join(p.text for p in pages))
+    if sum(word in text for word in _BUDGET_WORDS) >= 4:
+        return DocumentError(
+            "narrative_only",
+            f"{source}: a budget's narrative (情况说明) without its tables: no table is printed on any of its "
+            f"{len(pages)} pages; the tables are published separately (附件 / 公开表) and load from that file",
+        )
+    return DocumentError(
+        "not_a_budget", f"{source}: no budget table found on any of its {len(pages)} pages: not a budget?"
     )
 
 
@@ -223,9 +225,26 @@ def _department(tables: list[Table], pages: list[PageText]) -> str:
     for page in pages[:2]:
         if name := department_name(page.text):
             return name
+    return _cover_department(pages[0].text) if pages else ""
+
+
+def _cover_department(text: str) -> str:
+    """The department a cover names before its year and kind (2026 年深圳市审计局部门预算),
+    or on the line above them (湖州市卫生健康委员会 / 2026 年部门预算)."""
+    lines = [compact(line) for line in text.replace("\r", "").split("\n")]
+    lines = [line for line in lines if line and not re.fullmatch(r"[-—\d]+", line)]
+    for i, line in enumerate(lines):
+        if not (m := re.search(r"预算|决算", line)):
+            continue
+        head = re.sub(r"20\d\d年度?", "", line[: m.start()])
+        head = re.sub(r"(市级|区级|省级)?(部门|单位)?(综合)?$", "", head)
+        if len(head) >= 2:
+            return head
+        return re.sub(r"20\d\d年度?", "", lines[i - 1]) if i > 0 else ""
     return ""
 
 
 def _fiscal_year(text: str) -> int | None:
-    m = _FISCAL_YEAR.search(compact(text))
+    text = compact(text)
+    m = _FISCAL_YEAR.search(text) or _COVER_YEAR.search(text)
     return int(m.group(1)) if m else None

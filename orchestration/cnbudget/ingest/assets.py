@@ -36,7 +36,8 @@ from cnbudget.extract.errors import DocumentError
 from cnbudget.ingest.handoff import Refusal, read_handoff, read_refusal, write_handoff, write_refusal
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
-from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, raw_frames, record_load_error, warehouse_lock
+from cnbudget.ingest.frames import raw_frames
+from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, record_load_error, warehouse_lock
 from cnbudget.memory import peak_memory_mib
 
 budget_documents = DynamicPartitionsDefinition(name="budget_documents")
@@ -47,6 +48,7 @@ DUCKDB_WRITER_POOL = "duckdb_writer"
 RAW_DESCRIPTIONS = {
     "documents": "One row per loaded budget PDF and version.",
     "tables": "Every budget table found, one row per table instance (continuations joined).",
+    "table_errors": "Tables found but not read (page, title, reason); the document's other tables load.",
     "columns": "Column paths of each table, from its merged header.",
     "rows": "Logical rows: code (类/款/项 joined), level, label; side-by-side tables split in two.",
     "cells": "Every printed body cell with page and bounding box.",
@@ -60,6 +62,29 @@ class SourceFile(Config):
         default="",
         description="The PDF to load. Empty: the landing folder's PDF whose content hash is the partition key.",
     )
+
+
+def internal_error(path: Path, stage: str, error: BaseException) -> DocumentError:
+    """An unexpected exception while handling one file, as a refusal naming the file,
+    the stage and where in cnbudget it happened."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames) if "cnbudget" in f.filename), "")
+    return DocumentError(
+        "internal_error",
+        f"{path.name}: cnbudget failed during {stage} ({type(error).__name__}: {error}"
+        + (f", at {where})" if where else ")")
+        + "; the file's other outcome is unknown, the rest of the batch goes on",
+    )
+
+
+def _staged_refusal(path: Path, error: DocumentError, document_id: str) -> MaterializeResult:
+    """Stage a refusal for the loader, which records it in raw.load_errors."""
+    sha = sha256_of(path) if path.is_file() else None
+    location = write_refusal(Refusal(str(path), sha, error.kind, str(error)), document_id, settings.handoff_url())
+    return MaterializeResult(metadata={"source_file": str(path), "refused": error.kind, "reason": str(error),
+                                       "handoff": location})
 
 
 @asset(key=STAGED_DOCUMENT, partitions_def=budget_documents, group_name="ingest")
@@ -76,10 +101,9 @@ def staged_budget_document(context: AssetExecutionContext, config: SourceFile) -
         document = extract_document(path, settings.cache_dir())
         frames = raw_frames(document)
     except DocumentError as error:
-        sha = sha256_of(path) if path.is_file() else None
-        location = write_refusal(Refusal(str(path), sha, error.kind, str(error)), document_id, settings.handoff_url())
-        return MaterializeResult(metadata={"source_file": str(path), "refused": error.kind, "reason": str(error),
-                                           "handoff": location})
+        return _staged_refusal(path, error, document_id)
+    except Exception as error:  # noqa: BLE001 - a bug met on one file: recorded, the batch goes on
+        return _staged_refusal(path, internal_error(path, "extraction", error), document_id)
     location = write_handoff(frames, document_id, settings.handoff_url())
     tables = MetadataValue.md(
         "| # | label | kind | title | unit | pages | rows |\n|---|---|---|---|---|---|---|\n"

@@ -132,8 +132,8 @@ CREATE TABLE IF NOT EXISTS raw.performance_projects (
     current_budget_text VARCHAR NOT NULL, -- 项目当年预算 as printed
     current_budget DECIMAL(18, 4),
     budget_change VARCHAR NOT NULL,       -- 项目前两年预算及当年预算变动情况
-    printed_unit VARCHAR NOT NULL,
-    yuan_per_unit DECIMAL(18, 0) NOT NULL,
+    printed_unit VARCHAR,                 -- null: the form prints no unit
+    yuan_per_unit DECIMAL(18, 0),
     current_budget_page INTEGER,          -- where 项目当年预算 is printed, and its cell's box
     current_budget_x0 DOUBLE,
     current_budget_y0 DOUBLE,
@@ -234,6 +234,9 @@ NARRATIVE_COLUMNS = {
 
 def ensure_narrative_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(NARRATIVE_SCHEMA_DDL)
+    # A form may print no unit (warehouses created before allowed none).
+    conn.execute("ALTER TABLE raw.performance_projects ALTER COLUMN printed_unit DROP NOT NULL")
+    conn.execute("ALTER TABLE raw.performance_projects ALTER COLUMN yuan_per_unit DROP NOT NULL")
 
 
 def narrative_frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
@@ -310,7 +313,8 @@ def _performance_rows(document: ExtractedDocument, multipliers) -> dict[str, lis
             "application_reason": p.application_reason, "main_content": p.main_content,
             "total_budget_text": p.total_budget_text, "total_budget": p.total_budget,
             "current_budget_text": p.current_budget_text, "current_budget": p.current_budget,
-            "budget_change": p.budget_change, "printed_unit": table.unit, "yuan_per_unit": str(multipliers[table.unit]),
+            "budget_change": p.budget_change, "printed_unit": table.unit,
+            "yuan_per_unit": str(multipliers[table.unit]) if table.unit in multipliers else None,
             "current_budget_page": p.current_budget_page,
             **dict(zip(("current_budget_x0", "current_budget_y0", "current_budget_x1", "current_budget_y1"),
                        p.current_budget_box or (None,) * 4)),

@@ -1,8 +1,7 @@
 """The DuckDB raw layer: what the PDFs print, one document version per content hash.
 
-Extraction turns a document into frames (`raw_frames`, which also validates: nothing
-is written for a document that would be refused); the loader applies frames in one
-transaction (`apply_frames`). Between them the frames travel as Parquet (handoff.py),
+Extraction turns a document into frames (`frames.raw_frames`); the loader applies
+frames in one transaction (`apply_frames`). Between them the frames travel as Parquet (handoff.py),
 so extraction can run in parallel while writes to the DuckDB file stay serialized
 (`warehouse_lock`).
 """
@@ -19,14 +18,10 @@ import duckdb
 import pandas as pd
 from filelock import FileLock
 
-from cnbudget.extract.catalog import is_form, is_label_column, table_kinds, unit_multipliers
-from cnbudget.extract.document import ExtractedDocument
-from cnbudget.extract.numbers import AmountParseError, parse_amount
 from cnbudget.extract.errors import DocumentError
-from cnbudget.extract.rows import column_part, logical_rows
-from cnbudget.ingest.narrative_store import NARRATIVE_TABLES, delete_narrative, ensure_narrative_schema, narrative_frames
+from cnbudget.ingest.narrative_store import NARRATIVE_TABLES, delete_narrative, ensure_narrative_schema
 
-RAW_TABLES = ("documents", "tables", "columns", "rows", "cells", "coverage_gaps") + NARRATIVE_TABLES
+RAW_TABLES = ("documents", "tables", "table_errors", "columns", "rows", "cells", "coverage_gaps") + NARRATIVE_TABLES
 
 RAW_SCHEMA_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -47,7 +42,18 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     camelot_pages INTEGER[],              -- pages the grid reader was run on
     coverage_tokens INTEGER NOT NULL,     -- numbers printed inside table grids
     coverage_gaps INTEGER NOT NULL,       -- ...of which no stored cell accounts for (see raw.coverage_gaps)
+    table_errors INTEGER NOT NULL DEFAULT 0, -- tables found but not read (see raw.table_errors)
+    is_complete BOOLEAN NOT NULL DEFAULT true, -- every table found was read
     loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.table_errors (
+    document_id VARCHAR NOT NULL,
+    ordinal INTEGER NOT NULL,             -- order among the document's table errors
+    page INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,                -- the table's kind, as its title names it ('' if unknown)
+    title VARCHAR NOT NULL,
+    error_kind VARCHAR NOT NULL,          -- layout, unit_missing, unit_unknown, number_unparsable, no_grid
+    message VARCHAR NOT NULL              -- names the page, the table and the reason
 );
 CREATE TABLE IF NOT EXISTS raw.load_errors (
     source_file VARCHAR NOT NULL,
@@ -65,8 +71,10 @@ CREATE TABLE IF NOT EXISTS raw.tables (
     label VARCHAR,                        -- 表3, 表5-1 … as printed ('' if none)
     title VARCHAR NOT NULL,
     fiscal_year INTEGER,                  -- from the title (2025年…), else the document's
-    printed_unit VARCHAR NOT NULL,        -- 元 / 千元 / 万元 / 亿元
-    yuan_per_unit DECIMAL(18, 0) NOT NULL,
+    printed_unit VARCHAR,                 -- 元 / 千元 / 万元 / 亿元 (null: a form printing no unit)
+    yuan_per_unit DECIMAL(18, 0),
+    unit_source VARCHAR,                  -- where the unit is printed: title_block / header / page, or
+                                          -- document: not printed, taken from the document's other tables
     unit_line VARCHAR,
     department_line VARCHAR,
     first_page INTEGER NOT NULL,
@@ -82,7 +90,9 @@ CREATE TABLE IF NOT EXISTS raw.columns (
     col_index INTEGER NOT NULL,
     column_path VARCHAR NOT NULL,         -- header texts top to bottom: 基本支出/人员经费
     is_label BOOLEAN NOT NULL,            -- codes and names, not amounts
-    part VARCHAR NOT NULL,                -- side-by-side half (本年收入 / 本年支出 …), '' otherwise
+    value_kind VARCHAR,                   -- label / amount / percent / text
+    period VARCHAR,                       -- current (the budget year) / prior (2025年执行数) / change (增减)
+    part VARCHAR NOT NULL,                -- side-by-side panel (本年收入 / 本年支出 …), '' otherwise
     PRIMARY KEY (table_id, col_index)
 );
 CREATE TABLE IF NOT EXISTS raw.rows (
@@ -91,11 +101,15 @@ CREATE TABLE IF NOT EXISTS raw.rows (
     part VARCHAR NOT NULL,                -- a side-by-side table gives two logical rows per printed row
     page INTEGER NOT NULL,
     code VARCHAR,                         -- 2011301 (split 类/款/项 columns joined), 30101, 301001 …
-    code_kind VARCHAR,                    -- function_subject / economic_class / budget_unit / project
-    code_level VARCHAR,                   -- 类 款 项 / 部门 单位 / 一级 二级
+    code_kind VARCHAR,                    -- function_subject / economic_class / government_economic_class /
+                                          -- budget_unit / project
+    code_level VARCHAR,                   -- 类 款 项 / 部门 单位 / 一级 二级 (by indentation where no code)
+    other_code VARCHAR,                   -- a second classification printed beside (政府预算支出经济分类)
+    other_code_kind VARCHAR,
     label VARCHAR NOT NULL,               -- the row's name, NFKC-normalized, indentation removed
     indent_level INTEGER NOT NULL,        -- leading full-width spaces printed
     is_total BOOLEAN NOT NULL,            -- 合计 / 总计 rows
+    period VARCHAR,                       -- current; prior / change: a row printed for another year (2025年) or the change
     PRIMARY KEY (table_id, row_index, part)
 );
 CREATE TABLE IF NOT EXISTS raw.coverage_gaps (
@@ -127,151 +141,25 @@ CREATE TABLE IF NOT EXISTS raw.cells (
 """
 
 
+# Columns added since the first release: a warehouse created before gets them.
+_SCHEMA_UPGRADES = """
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS table_errors INTEGER DEFAULT 0;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS is_complete BOOLEAN DEFAULT true;
+ALTER TABLE raw.tables ADD COLUMN IF NOT EXISTS unit_source VARCHAR;
+ALTER TABLE raw.tables ALTER COLUMN printed_unit DROP NOT NULL;
+ALTER TABLE raw.tables ALTER COLUMN yuan_per_unit DROP NOT NULL;
+ALTER TABLE raw.columns ADD COLUMN IF NOT EXISTS value_kind VARCHAR;
+ALTER TABLE raw.columns ADD COLUMN IF NOT EXISTS period VARCHAR;
+ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS other_code VARCHAR;
+ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS other_code_kind VARCHAR;
+ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS period VARCHAR;
+"""
+
+
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(RAW_SCHEMA_DDL)
+    conn.execute(_SCHEMA_UPGRADES)
     ensure_narrative_schema(conn)
-
-
-# Every budget of both families prints these; without them nothing can be verified.
-REQUIRED_TABLE_KINDS = ("income_expenditure_summary", "income", "expenditure")
-
-
-def _check_required_tables(document: ExtractedDocument, source: str) -> None:
-    found = {t.kind for t in document.tables}
-    names = {k.kind: k.name for k in table_kinds()}
-    missing = [f"{names[k]} ({k})" for k in REQUIRED_TABLE_KINDS if k not in found]
-    if missing:
-        raise DocumentError("missing_tables", f"{source}: required tables missing: {', '.join(missing)}")
-
-
-def raw_frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
-    """The document as one frame per raw table, validated for loading: required tables
-    present, every amount parses (else a DocumentError naming file, page and cell)."""
-    doc_id = document.document_id
-    source = document.source_file.rsplit("/", 1)[-1]
-    _check_required_tables(document, source)
-    multipliers = unit_multipliers()
-    tables, columns, rows, cells = [], [], [], []
-    for table in document.tables:
-        table_id = f"{doc_id}:{table.ordinal:02d}"
-        label_cols = {i for i, path in enumerate(table.column_paths) if is_label_column(path.split("/")[-1])}
-        tables.append(
-            {
-                "table_id": table_id,
-                "document_id": doc_id,
-                "ordinal": table.ordinal,
-                "kind": table.kind,
-                "label": table.label,
-                "title": table.title,
-                "fiscal_year": table.fiscal_year,
-                "printed_unit": table.unit,
-                "yuan_per_unit": str(multipliers[table.unit]),
-                "unit_line": table.unit_line,
-                "department_line": table.department_line,
-                "first_page": table.pages[0],
-                "last_page": table.pages[-1],
-                "header_rows": table.header_rows,
-                "body_rows": table.body_rows,
-                "column_count": len(table.column_paths),
-                "is_empty": table.is_empty,
-                "empty_note": table.empty_note,
-            }
-        )
-        for i, path in enumerate(table.column_paths):
-            columns.append(
-                {
-                    "table_id": table_id,
-                    "col_index": i,
-                    "column_path": path,
-                    "is_label": i in label_cols,
-                    "part": column_part(table, i),
-                }
-            )
-        for row in logical_rows(table):
-            rows.append(
-                {
-                    "table_id": table_id,
-                    "row_index": row.row,
-                    "part": row.part,
-                    "page": row.page,
-                    "code": row.code,
-                    "code_kind": row.code_kind,
-                    "code_level": row.code_level,
-                    "label": row.label,
-                    "indent_level": row.indent,
-                    "is_total": row.is_total,
-                }
-            )
-        for cell in table.cells:
-            number = None
-            # A form's cells are text (cnbudget.extract.performance reads their quantities).
-            spans_label = is_form(table.kind) or any(c in label_cols for c in range(cell.col, cell.col + cell.col_span))
-            if not spans_label:
-                try:
-                    number = parse_amount(cell.text)
-                except AmountParseError:
-                    raise DocumentError(
-                        "number_unparsable",
-                        f"{source}: page {cell.page}, {table.title}, row {cell.row + 1}, column "
-                        f"{table.column_paths[cell.col]!r}: amount {cell.text!r} does not parse"
-                    ) from None
-            cells.append(
-                {
-                    "document_id": doc_id,
-                    "table_id": table_id,
-                    "row_index": cell.row,
-                    "col_index": cell.col,
-                    "row_span": cell.row_span,
-                    "col_span": cell.col_span,
-                    "page": cell.page,
-                    "x0": cell.x0,
-                    "y0": cell.y0,
-                    "x1": cell.x1,
-                    "y1": cell.y1,
-                    "text": cell.text,
-                    "printed_number": None if number is None else str(number),
-                }
-            )
-    documents = [
-        {
-            "document_id": doc_id,
-            "source_file": document.source_file,
-            "sha256": document.sha256,
-            "size_bytes": document.size_bytes,
-            "page_count": document.page_count,
-            "title": document.title,
-            "department": document.department,
-            "fiscal_year": document.fiscal_year,
-            "kind": document.kind,
-            "logical_key": f"{document.department}|{document.fiscal_year}|{document.kind}",
-            "extractor_version": document.extractor_version,
-            "camelot_pages": document.camelot_pages,
-            "coverage_tokens": document.coverage_tokens,
-            "coverage_gaps": len(document.coverage_gaps),
-        }
-    ]
-    gaps = [
-        {
-            "document_id": doc_id,
-            "table_id": f"{doc_id}:{gap.table:02d}",
-            "page": gap.page,
-            "token": gap.token,
-            "x0": gap.x0,
-            "y0": gap.y0,
-            "x1": gap.x1,
-            "y1": gap.y1,
-        }
-        for gap in document.coverage_gaps
-    ]
-    return {
-        "coverage_gaps": pd.DataFrame(gaps, columns=["document_id", "table_id", "page", "token", "x0", "y0", "x1", "y1"]),
-        "documents": pd.DataFrame(documents),
-        "tables": pd.DataFrame(tables),
-        "columns": pd.DataFrame(columns),
-        "rows": pd.DataFrame(rows),
-        "cells": pd.DataFrame(cells),
-        **narrative_frames(document),
-    }
 
 
 @dataclass
@@ -327,7 +215,7 @@ def _delete_document(conn: duckdb.DuckDBPyConnection, doc_id: str) -> None:
             f"DELETE FROM raw.{child} WHERE table_id IN (SELECT table_id FROM raw.tables WHERE document_id = ?)",
             [doc_id],
         )
-    for table in ("cells", "coverage_gaps", "tables", "documents"):
+    for table in ("cells", "coverage_gaps", "table_errors", "tables", "documents"):
         conn.execute(f"DELETE FROM raw.{table} WHERE document_id = ?", [doc_id])
     delete_narrative(conn, doc_id)
 
@@ -347,11 +235,6 @@ def _insert(conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> 
         conn.execute(f"INSERT INTO raw.{name} SELECT {select} FROM incoming")
     finally:
         conn.unregister("incoming")
-
-
-def write_document(conn: duckdb.DuckDBPyConnection, document: ExtractedDocument) -> LoadResult:
-    """Validate and load one extracted document (extraction and loading in one process)."""
-    return apply_frames(conn, raw_frames(document))
 
 
 def record_load_error(conn: duckdb.DuckDBPyConnection, source_file: str, error: DocumentError,

@@ -24,7 +24,7 @@ KINDS = ("row", "hierarchy", "total_row", "total_of_lines", "summary_lines", "ma
 SEVERITIES = ("ERROR", "WARN")
 COMPARISONS = ("equal", "at_least")
 TOLERANCES = ("per_printed_addend", "coarser_unit")
-FAMILIES = ("seed", "corpus")
+FAMILIES = ("seed", "corpus", "national")
 SUMMARY_RELATIONS = ("sub_lines", "current_year_total", "grand_total")
 LINE_ROLES = ("grand_total", "current_year_total", "items")
 ROW_KEYS = ("code", "name", "none")
@@ -131,8 +131,8 @@ class Identity:
 @dataclass(frozen=True)
 class SummaryLineGrammar:
     parts: dict[str, re.Pattern]
-    top_numbering: re.Pattern
-    sub_numbering: re.Pattern
+    numbering: tuple[re.Pattern, ...]  # outline levels from the top: 一、 (一) 1. (1)
+    of_which: re.Pattern  # 其中： lines restate part of the line above, never add to it
     grand_total: re.Pattern
     current_year_total: re.Pattern
     carry_over: re.Pattern
@@ -306,8 +306,8 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
         code_levels=code_levels,
         summary_lines=SummaryLineGrammar(
             parts={name: re.compile(p) for name, p in grammar["parts"].items()},
-            top_numbering=re.compile(grammar["top_numbering"]),
-            sub_numbering=re.compile(grammar["sub_numbering"]),
+            numbering=tuple(re.compile(p) for p in grammar["numbering"]),
+            of_which=re.compile(grammar["of_which"]),
             grand_total=re.compile(grammar["grand_total"]),
             current_year_total=re.compile(grammar["current_year_total"]),
             carry_over=re.compile(grammar["carry_over"]),

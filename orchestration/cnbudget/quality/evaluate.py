@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from cnbudget.quality.catalogue import Catalogue, ColumnSelector, Identity, Precondition, RowSelector, Side
+from cnbudget.quality.outline import CARRY_OVER, CURRENT_YEAR_TOTAL, GRAND_TOTAL, Line, line_name, summary_outline
 from cnbudget.quality.printed import Column, Figure, PrintedDocument, PrintedTable, Row, kind_name
 
 
@@ -152,7 +153,7 @@ class _Context:
             part_pattern = re.compile(selector.part or ".")
             lines = [line for part in self.table_parts(table, part_pattern) for line in self.outline(table, part)]
             if selector.line == "items":
-                lines = [line for line in lines if line.is_item]
+                lines = [line for line in lines if line.listed]
             elif selector.line is not None:
                 lines = [line for line in lines if line.role == selector.line]
             rows = [line.row for line in lines]
@@ -161,7 +162,7 @@ class _Context:
         elif selector.coded:
             rows = self.total_rows(table) + [r for r in table.rows if r.code]
         elif selector.level is not None:
-            rows = [r for r in table.rows if r.code and r.code_level == selector.level]
+            rows = [r for r in table.rows if r.code_level == selector.level and not r.is_total]
         elif selector.code is not None:
             rows = [r for r in table.rows if r.code == selector.code]
         elif selector.only_row:
@@ -193,7 +194,13 @@ class _Context:
                     f"no {kind_name(condition.table)} in this document"
                 )
             for table in tables:
-                for row in self.select_rows(table, condition.rows):
+                selected = self.select_rows(table, condition.rows)
+                if not selected and condition.required:
+                    return (
+                        f"precondition {precondition.name} cannot be established: "
+                        f"{table.name} prints no {condition.rows} row"
+                    )
+                for row in selected:
                     for column in table.columns:
                         if column.part != row.part or not any(
                             condition.columns.matches(a, column.path) for a in condition.columns.alternatives
@@ -206,54 +213,6 @@ class _Context:
                                 f"column {column.path} prints {figure.text}"
                             )
         return None
-
-
-# ── Summary tables: the outline their line numbering draws ──────────────────────
-@dataclass
-class Line:
-    row: Row
-    name: str  # the printed name without its numbering
-    numbering: str  # top (一、), sub ((一) or 1.), none
-    role: str  # grand_total, current_year_total, carry_over, item
-    sub_lines: list[Line] = field(default_factory=list)
-
-    @property
-    def is_item(self) -> bool:
-        """A line that is an amount of its own: numbered, not a sum of sub-lines, not a carry-over."""
-        return self.role == "item" and self.numbering != "none" and not self.sub_lines
-
-
-def line_name(label: str, catalogue: Catalogue) -> str:
-    grammar = catalogue.summary_lines
-    name = grammar.sub_numbering.sub("", grammar.top_numbering.sub("", label, count=1), count=1)
-    return re.sub(r"\s+", "", name)
-
-
-def summary_outline(table: PrintedTable, part: str, catalogue: Catalogue) -> list[Line]:
-    grammar = catalogue.summary_lines
-    lines = []
-    for row in (r for r in table.rows if r.part == part):
-        label = row.label.strip()
-        numbering = "top" if grammar.top_numbering.match(label) else "sub" if grammar.sub_numbering.match(label) else "none"
-        name = line_name(label, catalogue)
-        if grammar.grand_total.search(name):
-            role = "grand_total"
-        elif numbering == "none" and grammar.current_year_total.search(name):
-            role = "current_year_total"
-        elif grammar.carry_over.search(name):
-            role = "carry_over"
-        else:
-            role = "item"
-        lines.append(Line(row, name, numbering, role))
-    parent = None
-    for line in lines:
-        if line.numbering == "top":
-            parent = line
-        elif line.numbering == "sub" and parent is not None:
-            parent.sub_lines.append(line)
-        else:
-            parent = None
-    return lines
 
 
 # ── Recording an instance ────────────────────────────────────────────────────────
@@ -310,6 +269,47 @@ def _tables(ctx: _Context, identity: Identity) -> Iterator[PrintedTable | NotApp
 
 
 # ── The identity kinds ───────────────────────────────────────────────────────────
+# An addend selector naming the total column's sibling groups (收入合计 = 本年收入 + 上年结转):
+# each group under the total's parent header counts once, by its own 小计 where printed,
+# else by its leaves; 其中 columns restate part of a group and never count.
+COLUMN_GROUPS = "$groups"
+_GROUP_SUBTOTAL = re.compile(r"^(小计|合计|金额)$")
+_OF_WHICH = re.compile(r"^其中")
+
+
+def _column_groups(table: PrintedTable, total: Column) -> list[Column]:
+    parent = total.path.rsplit("/", 1)[0] if "/" in total.path else ""
+    depth = parent.count("/") + 1 if parent else 0
+    siblings = [
+        c for c in table.columns
+        if c != total and c.part == total.part and c.path.count("/") >= depth
+        and (not parent or c.path.startswith(parent + "/"))
+        and not any(_OF_WHICH.match(p) for p in c.path.split("/")[depth:])
+    ]
+    return _group_addends(siblings, depth)
+
+
+def _group_addends(columns: list[Column], depth: int) -> list[Column]:
+    """Each group at this header depth once: its 小计 where printed, else its own column,
+    else the groups below it."""
+    groups: dict[str, list[Column]] = {}
+    for column in columns:
+        groups.setdefault(column.path.split("/")[depth], []).append(column)
+    addends = []
+    for members in groups.values():
+        own = [c for c in members if c.path.count("/") == depth]
+        subtotal = [
+            c for c in members if c.path.count("/") == depth + 1 and _GROUP_SUBTOTAL.match(c.path.split("/")[-1])
+        ]
+        if own:
+            addends.append(own[0])
+        elif subtotal:
+            addends.append(subtotal[0])
+        else:
+            addends += _group_addends(members, depth + 1)
+    return addends
+
+
 def _row(ctx: _Context, identity: Identity) -> Iterator[Result]:
     for table in _tables(ctx, identity):
         if isinstance(table, NotApplicable):
@@ -318,11 +318,16 @@ def _row(ctx: _Context, identity: Identity) -> Iterator[Result]:
         total, problem = ctx.one_column(table, identity.total)
         addends: list[Column] = []
         for selector in (identity.addends + identity.optional_addends) if total else ():
-            found = [c for c in ctx.columns_matching(table, selector) if c.part == total.part and c != total]
+            if selector.alternatives == (COLUMN_GROUPS,):
+                found = _column_groups(table, total)
+            else:
+                found = [c for c in ctx.columns_matching(table, selector) if c.part == total.part and c != total]
             if not found and selector in identity.addends:
                 problem = f"{table.name} prints no column {selector}"
                 break
             addends += [c for c in found if c not in addends]
+        if not problem and len(addends) < 2 and identity.addends and identity.addends[0].alternatives == (COLUMN_GROUPS,):
+            problem = f"{table.name}: {total.path} has fewer than two column groups beside it"
         if problem:
             yield NotApplicable(ctx.document.document_id, identity, problem, table)
             continue
@@ -340,13 +345,20 @@ def _row(ctx: _Context, identity: Identity) -> Iterator[Result]:
 
 
 def _children(ctx: _Context, identity: Identity, table: PrintedTable, parent: Row) -> list[Row]:
-    same_kind = [r for r in table.rows if r.code and r.code_kind == identity.code_kind and r.part == parent.part]
-    if identity.grouping == "code_prefix":
-        return [r for r in same_kind if r.code_level == identity.child_level and r.code.startswith(parent.code)]
-    # row_order: the rows printed under the parent, up to the next row at its level or above
+    same_kind = [r for r in table.rows if r.code_kind == identity.code_kind and r.part == parent.part]
+    if identity.grouping == "code_prefix" and parent.code:
+        # Two classifications side by side (部门 301… beside 政府 501…): a child sits
+        # under the parent in both.
+        return [
+            r for r in same_kind
+            if r.code and r.code_level == identity.child_level and r.code.startswith(parent.code)
+            and (not parent.other_code or (r.other_code or "").startswith(parent.other_code))
+        ]
+    # row_order (and subjects printed by name, their level shown by indentation): the
+    # rows printed under the parent, up to the next row at its level or above
     children, parent_rank = [], ctx.level_rank(parent)
     for row in (r for r in table.rows if r.part == parent.part and r.index > parent.index):
-        rank = ctx.level_rank(row) if row.code else None
+        rank = ctx.level_rank(row) if row.code_level else None
         if row.is_total or (rank is not None and rank <= parent_rank):
             break
         if row.code_level == identity.child_level and row.code_kind == identity.code_kind:
@@ -359,16 +371,17 @@ def _hierarchy(ctx: _Context, identity: Identity) -> Iterator[Result]:
         if isinstance(table, NotApplicable):
             yield table
             continue
-        coded = [r for r in table.rows if r.code and r.code_kind == identity.code_kind]
-        parents = [r for r in coded if r.code_level == identity.parent_level]
-        if not parents or not any(r.code_level == identity.child_level for r in coded):
+        leveled = [r for r in table.rows if r.code_level and r.code_kind == identity.code_kind and not r.is_total]
+        parents = [r for r in leveled if r.code_level == identity.parent_level]
+        if not parents or not any(r.code_level == identity.child_level for r in leveled):
             missing = identity.parent_level if not parents else identity.child_level
             yield NotApplicable(ctx.document.document_id, identity, f"{table.name} prints no {missing} rows", table)
             continue
         for parent in parents:
             children = _children(ctx, identity, table, parent)
             source_rows = f"Σ {len(children)} {identity.child_level} rows" + (
-                f" ({', '.join(c.code for c in children[:6])}{'…' if len(children) > 6 else ''})" if children else ""
+                f" ({', '.join(c.code or c.label for c in children[:6])}{'…' if len(children) > 6 else ''})"
+                if children else ""
             )
             for column in (c for c in table.columns if c.part == parent.part):
                 anchor = (table, parent, column)
@@ -381,7 +394,7 @@ def _hierarchy(ctx: _Context, identity: Identity) -> Iterator[Result]:
 
 def _total_row(ctx: _Context, identity: Identity) -> Iterator[Result]:
     def top_level(table: PrintedTable) -> tuple[list[Row], str]:
-        coded = [r for r in table.rows if r.code and ctx.level_rank(r) is not None]
+        coded = [r for r in table.rows if r.code_level and not r.is_total and ctx.level_rank(r) is not None]
         if not coded:
             return [], "coded rows"
         top_rank = min(ctx.level_rank(r) for r in coded)
@@ -443,18 +456,18 @@ def _summary_part(ctx: _Context, identity: Identity, table: PrintedTable, part: 
     lines = ctx.outline(table, part)
     columns = [c for c in table.columns if c.part == part]
     relations: list[tuple[Line, list[Line]]] = []
-    current = next((line for line in lines if line.role == "current_year_total"), None)
-    top_items = [line for line in lines if line.numbering == "top" and line.role == "item"]
+    current = next((line for line in lines if line.role == CURRENT_YEAR_TOTAL), None)
+    items = [line for line in lines if line.is_item]
     if identity.relation == "sub_lines":
         relations = [(line, line.sub_lines) for line in lines if line.sub_lines]
-        missing = "no numbered line with sub-lines"
+        missing = "no line with printed sub-lines"
     elif identity.relation == "current_year_total":
-        relations = [(current, top_items)] if current else []
-        missing = "no current-year total line (本年收入合计/本年支出合计)"
+        relations = [(current, items)] if current and items else []
+        missing = "no current-year total line (本年收入合计/本年支出合计) over printed items"
     else:
-        grand = next((line for line in lines if line.role == "grand_total"), None)
-        carry_overs = [line for line in lines if line.role == "carry_over" and line.numbering != "sub"]
-        relations = [(grand, ([current] if current else top_items) + carry_overs)] if grand else []
+        grand = next((line for line in lines if line.role == GRAND_TOTAL), None)
+        carry_overs = [line for line in lines if line.role == CARRY_OVER and not line.in_carry_over]
+        relations = [(grand, ([current] if current else items) + carry_overs)] if grand else []
         missing = "no grand total line (收入总计/支出总计)"
     if not relations:
         yield NotApplicable(ctx.document.document_id, identity, f"{table.name} {part}: {missing}", table)
@@ -514,8 +527,21 @@ def _match_pair(
         return
     left_rows = _keyed_rows(ctx, left, left_side, left_column)
     right_rows = _keyed_rows(ctx, right, right_side, right_column)
-    if not left_rows and not right_rows:
-        yield NotApplicable(document_id, identity, f"neither {left.name} nor {right.name} prints the rows compared", left)
+    if left_side.key == "code" and right_side.key == "code":
+        kinds = [{r.code_kind for rows in side.values() for r in rows if r.code} for side in (left_rows, right_rows)]
+        if kinds[0] and kinds[1] and not kinds[0] & kinds[1]:
+            # one table by unit (201001 …), the other by subject (201 …): not the same rows
+            yield NotApplicable(
+                document_id, identity,
+                f"{left.name} lists {', '.join(sorted(kinds[0]))} rows, {right.name} {', '.join(sorted(kinds[1]))} rows",
+                left,
+            )
+            return
+    if not left_rows or not right_rows:
+        # A table without any such row (a 支出总表 by unit has no 类 rows) is another
+        # layout, not a missing figure.
+        absent, side = (left, left_side) if not left_rows else (right, right_side)
+        yield NotApplicable(document_id, identity, f"{absent.name} prints no rows {side.rows}", left)
         return
     for key in list(left_rows) + [k for k in right_rows if k not in left_rows]:
         lrows, rrows = left_rows.get(key, []), right_rows.get(key, [])

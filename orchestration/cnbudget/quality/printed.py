@@ -23,7 +23,13 @@ class Figure:
 @dataclass(frozen=True)
 class Column:
     path: str  # 基本支出/人员经费
-    part: str  # side-by-side half, '' otherwise
+    part: str  # side-by-side panel, '' otherwise
+    index: int = -1  # raw.columns.col_index (-1 for the lines read off a form)
+
+    @property
+    def key(self) -> int | str:
+        """What a figure is stored under: its column index (paths repeat across panels)."""
+        return self.index if self.index >= 0 else self.path
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class Row:
     code_level: str | None
     label: str
     is_total: bool
+    indent: int = 0
+    other_code: str | None = None  # the second classification printed beside (政府预算经济分类)
 
 
 @dataclass
@@ -50,9 +58,9 @@ class PrintedTable:
     is_empty: bool
     empty_note: str
     first_page: int
-    columns: list[Column] = field(default_factory=list)  # amount columns only
+    columns: list[Column] = field(default_factory=list)  # the budget year's amount columns only
     rows: list[Row] = field(default_factory=list)  # in printed order
-    figures: dict[tuple[int, str], Figure] = field(default_factory=dict)  # (row index, column path)
+    figures: dict[tuple[int, int | str], Figure] = field(default_factory=dict)  # (row index, column key)
 
     @property
     def name(self) -> str:
@@ -61,7 +69,7 @@ class PrintedTable:
 
     def figure(self, row: Row, column: Column) -> Figure | None:
         """The number printed in that cell; None for a blank cell (an exact zero)."""
-        return self.figures.get((row.index, column.path))
+        return self.figures.get((row.index, column.key))
 
 
 @dataclass
@@ -100,21 +108,26 @@ def read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
         table = PrintedTable(*r)
         tables[table.table_id] = table
         documents[table.document_id].tables.append(table)
-    for table_id, path, part in conn.execute(
-        "select table_id, column_path, part from raw.columns where not is_label order by table_id, col_index"
+    # Amount columns of the budget year: an earlier year's (2025年执行数) or a change (增减)
+    # is printed beside, never part of this year's sums.
+    for table_id, path, part, index in conn.execute(
+        """select table_id, column_path, part, col_index from raw.columns
+           where not is_label and coalesce(value_kind, 'amount') = 'amount' and coalesce(period, 'current') = 'current'
+           order by table_id, col_index"""
     ).fetchall():
-        tables[table_id].columns.append(Column(path, part))
+        tables[table_id].columns.append(Column(path, part, index))
     for table_id, *row in conn.execute(
-        """select table_id, row_index, part, page, code, code_kind, code_level, label, is_total
+        """select table_id, row_index, part, page, code, code_kind, code_level, label, is_total, indent_level,
+                  other_code
            from raw.rows order by table_id, row_index, part"""
     ).fetchall():
         tables[table_id].rows.append(Row(*row))
-    for table_id, row_index, path, cents, text, page, x0, y0, x1, y1 in conn.execute(
-        """select table_id, row_index, column_path, cast(amount_yuan * 100 as bigint), printed_text, page,
+    for table_id, row_index, index, cents, text, page, x0, y0, x1, y1 in conn.execute(
+        """select table_id, row_index, col_index, cast(amount_yuan * 100 as bigint), printed_text, page,
                   x0, y0, x1, y1
            from marts.published_figures"""
     ).fetchall():
-        tables[table_id].figures[(row_index, path)] = Figure(cents, text, page, (x0, y0, x1, y1))
+        tables[table_id].figures[(row_index, index)] = Figure(cents, text, page, (x0, y0, x1, y1))
     _add_department_funding(conn, tables, documents)
     _add_project_costs(conn, tables, documents)
     return list(documents.values())
