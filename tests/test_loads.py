@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 
 from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.pipeline import load
-from tests.conftest import SEED_PDF, render_variant, seed_table
+from tests.conftest import SEED_PDF, putuo_pdfs, render_variant, seed_table
 from tests.test_dagster import fingerprint
 from tests.test_hard_cases import SPLIT_CODE_COLUMNS, numbered_rows, one_table_document
 from tests.pdfgen.render_budget import render_document
@@ -191,7 +191,7 @@ def test_reloading_the_corpus_changes_nothing(corpus_warehouse, corpus_dir, tmp_
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(corpus_warehouse, warehouse)
     before = fingerprint(warehouse)
-    outcome = load([corpus_dir], warehouse, quiet=True, workers=2)
+    outcome = load(putuo_pdfs(corpus_dir), warehouse, quiet=True, workers=2)
     assert [f.status for f in outcome.files] == ["unchanged"] * 5
     assert fingerprint(warehouse, with_load_times=True) == fingerprint(corpus_warehouse, with_load_times=True)
     assert fingerprint(warehouse) == before
@@ -223,7 +223,7 @@ def test_a_corrected_pdf_becomes_the_current_version(seed_warehouse, seed_spec, 
 def test_two_concurrent_loads_end_with_a_correct_warehouse(corpus_warehouse, corpus_dir, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     env = {**os.environ, "CNBUDGET_WAREHOUSE": str(warehouse)}
-    command = [sys.executable, "-m", "cnbudget.cli", "load", str(corpus_dir), "--workers", "1"]
+    command = [sys.executable, "-m", "cnbudget.cli", "load", *map(str, putuo_pdfs(corpus_dir)), "--workers", "1"]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     outputs = [p.communicate(timeout=600) for p in (first, second)]
