@@ -90,13 +90,18 @@ def corpus_dir() -> Path:
     return CORPUS_DIR
 
 
+def corpus_pdfs(corpus_dir: Path) -> list[Path]:
+    """The five Putuo PDFs (the national corpus lies in the folder below)."""
+    return sorted(corpus_dir.glob("*.pdf"))
+
+
 @pytest.fixture(scope="session")
 def corpus_warehouse(corpus_dir, tmp_path_factory) -> Path:
     """The five real Shanghai PDFs loaded through the Dagster assets, once per session."""
     from cnbudget.pipeline import load
 
     warehouse = tmp_path_factory.mktemp("corpus") / "warehouse.duckdb"
-    outcome = load([corpus_dir], warehouse, quiet=True)
+    outcome = load(corpus_pdfs(corpus_dir), warehouse, quiet=True)
     assert not outcome.refused, [f.error for f in outcome.refused]
     assert outcome.transform_ok, outcome.transform_error
     return warehouse
@@ -108,7 +113,7 @@ def full_warehouse(corpus_dir, tmp_path_factory) -> Path:
     from cnbudget.pipeline import load
 
     warehouse = tmp_path_factory.mktemp("full") / "warehouse.duckdb"
-    outcome = load([REPO / "raw", corpus_dir], warehouse, quiet=True)
+    outcome = load([REPO / "raw", *corpus_pdfs(corpus_dir)], warehouse, quiet=True)
     assert not outcome.refused, [f.error for f in outcome.refused]
     assert outcome.transform_ok, outcome.transform_error
     return warehouse
