@@ -90,9 +90,8 @@ def corpus_dir() -> Path:
     return CORPUS_DIR
 
 
-def putuo_pdfs(corpus_dir: Path) -> list[Path]:
-    """The Putuo corpus: the PDFs at the top of the shared corpus (national/, below it,
-    is another family, with its own tests; a folder given to a load is read recursively)."""
+def corpus_pdfs(corpus_dir: Path) -> list[Path]:
+    """The five Putuo PDFs (the national corpus lies in the folder below)."""
     return sorted(corpus_dir.glob("*.pdf"))
 
 
@@ -102,7 +101,7 @@ def corpus_warehouse(corpus_dir, tmp_path_factory) -> Path:
     from cnbudget.pipeline import load
 
     warehouse = tmp_path_factory.mktemp("corpus") / "warehouse.duckdb"
-    outcome = load(putuo_pdfs(corpus_dir), warehouse, quiet=True)
+    outcome = load(corpus_pdfs(corpus_dir), warehouse, quiet=True)
     assert not outcome.refused, [f.error for f in outcome.refused]
     assert outcome.transform_ok, outcome.transform_error
     return warehouse
@@ -114,7 +113,7 @@ def full_warehouse(corpus_dir, tmp_path_factory) -> Path:
     from cnbudget.pipeline import load
 
     warehouse = tmp_path_factory.mktemp("full") / "warehouse.duckdb"
-    outcome = load([REPO / "raw", *putuo_pdfs(corpus_dir)], warehouse, quiet=True)
+    outcome = load([REPO / "raw", *corpus_pdfs(corpus_dir)], warehouse, quiet=True)
     assert not outcome.refused, [f.error for f in outcome.refused]
     assert outcome.transform_ok, outcome.transform_error
     return warehouse

@@ -23,7 +23,7 @@ from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.ingest.job import ingest_documents_on_celery
 from cnbudget.ingest.staging import StageJob, staging_run_config
 from tests.celery_workers import CeleryWorkers, free_loopback_port
-from tests.conftest import CORPUS_DIR, REPO, SEED_PDF, CliRun, putuo_pdfs
+from tests.conftest import CORPUS_DIR, REPO, SEED_PDF, CliRun, corpus_pdfs
 from tests.test_dagster import fingerprint
 
 NATIONAL_DIR = CORPUS_DIR / "national"
@@ -44,7 +44,7 @@ def celery_workers(tmp_path_factory):
 
 def batch(corpus_dir: Path) -> list[Path]:
     """The seed rendering, the Putuo corpus and, once it is there, the national corpus."""
-    files = sorted((REPO / "raw").rglob("*.pdf")) + putuo_pdfs(corpus_dir)
+    files = sorted((REPO / "raw").rglob("*.pdf")) + corpus_pdfs(corpus_dir)
     return files + (sorted(NATIONAL_DIR.glob("*.pdf")) if NATIONAL_DIR.is_dir() else [])
 
 
@@ -204,7 +204,7 @@ def test_a_worker_killed_mid_document_loses_no_document(celery_workers, local_an
     other worker after the visibility timeout), then the process extracting a document
     on the other (its worker puts the document back at once: acks late, reject on
     worker lost)."""
-    originals = sorted((REPO / "raw").rglob("*.pdf")) + putuo_pdfs(corpus_dir)
+    originals = sorted((REPO / "raw").rglob("*.pdf")) + corpus_pdfs(corpus_dir)
     copies = distinct_copies(originals, tmp_path / "batch", copies=1)
     warehouse = tmp_path / "warehouse.duckdb"
     load = subprocess.Popen(

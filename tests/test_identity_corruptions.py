@@ -97,9 +97,23 @@ def change_project_cost_line(spec):
     row[row.index("99")] = "98"
 
 
+def misprint_item_code(spec):
+    """表3, 项 2101102 事业单位医疗 printed as 7101102: a code whose 类 part is wrong (its
+    parent 71011 is printed nowhere)."""
+    row = _row(spec, "表3", "2101102")
+    row[0] = row[0].replace("2101102", "7101102")
+
+
+def copy_fund_note_to_state_capital(spec):
+    """表9 国有资本经营预算支出表, printed empty, carries 表8's note naming 政府性基金."""
+    seed_table(spec, "表9")["empty_note"] = seed_table(spec, "表8")["empty_note"]
+
+
 VARIANTS = {
     f.__name__: f
     for f in (
+        misprint_item_code,
+        copy_fund_note_to_state_capital,
         change_item_amount,
         change_department_funding_line,
         change_project_cost_line,

@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 
 from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.pipeline import load
-from tests.conftest import SEED_PDF, putuo_pdfs, render_variant, seed_table
+from tests.conftest import SEED_PDF, corpus_pdfs, render_variant, seed_table
 from tests.test_dagster import fingerprint
 from tests.test_hard_cases import SPLIT_CODE_COLUMNS, numbered_rows, one_table_document
 from tests.pdfgen.render_budget import render_document
@@ -67,20 +67,26 @@ BAD_INPUTS = {
                       "truncated or corrupt"),
     "encrypted.pdf": (lambda p, s: _encrypted(p), "encrypted_pdf", "needs a password"),
     "scanned.pdf": (lambda p, s: _scanned(p), "no_text_layer", "needs OCR"),
-    "unrelated.pdf": (lambda p, s: _unrelated(p), "not_a_budget", "no budget table title"),
+    "unrelated.pdf": (lambda p, s: _unrelated(p), "not_a_budget", "no budget table found"),
     "final_accounts.pdf": (lambda p, s: _final_accounts(s, p), "final_accounts", "决算"),
+}
+
+# What a table prints wrong refuses the table, never the document: it loads with the
+# problem in raw.table_errors (page, title, reason) and its other tables.
+TABLE_PROBLEMS = {
+    # file name: (how to make it, expected kind, words the message must contain, page, tables loaded)
+    "unknown_unit.pdf": (
+        lambda p, s: render_document(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(3), unit_line="单位：百元"), p)
+        and p,
+        "unit_unknown", "unknown unit '百元'", 2, 0),
+    "unparsable_number.pdf": (
+        lambda p, s: render_variant(s, p, lambda v: seed_table(v, "表7")["rows"][0].__setitem__(0, "约100")),
+        "number_unparsable", "amount '约100' does not parse", 17, 15),
     "only_three_public.pdf": (
         lambda p, s: render_document(one_table_document(
             ["“三公”经费合计", "因公出国(境)费", "公务接待费"], [["3.00", "1.00", "2.00"]],
             title="一般公共预算“三公”经费支出表", unit_line="单位：万元"), p) and p,
-        "missing_tables", "收入总表 (income)"),
-    "unknown_unit.pdf": (
-        lambda p, s: render_document(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(3), unit_line="单位：百元"), p)
-        and p,
-        "unit_unknown", "unknown unit '百元'"),
-    "unparsable_number.pdf": (
-        lambda p, s: render_variant(s, p, lambda v: seed_table(v, "表7")["rows"][0].__setitem__(0, "约100")),
-        "number_unparsable", "amount '约100' does not parse"),
+        None, "", None, 1),
 }
 
 
@@ -93,6 +99,7 @@ def bad_batch(seed_warehouse, seed_spec, corpus_dir, tmp_path_factory):
     shutil.copy(seed_warehouse, warehouse)
     before = fingerprint(warehouse)
     files = [make(folder / name, seed_spec) for name, (make, _, _) in BAD_INPUTS.items()]
+    files += [make(folder / name, seed_spec) for name, (make, *_) in TABLE_PROBLEMS.items()]
     good = corpus_dir / "putuo_district_office_2025_dept.pdf"
     handoff = folder / "handoff"
     patch = pytest.MonkeyPatch()
@@ -119,6 +126,29 @@ def test_bad_input_is_refused_with_its_reason_and_recorded(bad_batch, name):
     assert recorded == [(kind, file.error)]
 
 
+@pytest.mark.parametrize("name", TABLE_PROBLEMS)
+def test_a_table_printed_wrong_is_recorded_and_the_document_loads(bad_batch, name):
+    warehouse, _, outcome, _, _ = bad_batch
+    _, kind, words, page, tables = TABLE_PROBLEMS[name]
+    (file,) = [f for f in outcome.files if f.path.name == name]
+    assert file.status == "loaded"
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        complete, errors = conn.execute(
+            "select is_complete, table_errors from raw.documents where document_id = ?", [file.document_id]
+        ).fetchone()
+        recorded = conn.execute(
+            "select error_kind, page, message from raw.table_errors where document_id = ?", [file.document_id]
+        ).fetchall()
+        loaded = conn.execute("select count(*) from raw.tables where document_id = ?", [file.document_id]).fetchone()[0]
+    assert loaded == tables
+    if kind is None:  # a budget printing one table: the identities say what is missing
+        assert (complete, errors, recorded) == (True, 0, [])
+        return
+    assert (complete, errors) == (False, 1)
+    ((error_kind, error_page, message),) = recorded
+    assert (error_kind, error_page) == (kind, page) and words in message, message
+
+
 def _rows_of(warehouse: Path, document_id: str) -> dict[str, str]:
     """A digest of one document's raw rows, table by table."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
@@ -139,7 +169,7 @@ def test_the_rest_of_the_batch_loads_and_nothing_earlier_changes(bad_batch, seed
     assert len(outcome.refused) == len(BAD_INPUTS)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         documents = conn.execute("select count(*) from raw.documents").fetchone()[0]
-    assert documents == 2  # the seed as it was and the good file; no partial refused document
+    assert documents == 2 + len(TABLE_PROBLEMS)  # the seed as it was, the good file, those with table problems
     seed_id = document_id_for(sha256_of(SEED_PDF))
     assert _rows_of(warehouse, seed_id) == _rows_of(seed_warehouse, seed_id)
     # The hand-off went where the setting says: Parquet per raw table of the good file.
@@ -147,16 +177,16 @@ def test_the_rest_of_the_batch_loads_and_nothing_earlier_changes(bad_batch, seed
         "cells.parquet", "columns.parquet", "coverage_gaps.parquet"]
 
 
-def test_refusal_leaves_the_warehouse_as_it_was(seed_warehouse, seed_spec, tmp_path):
+def test_refusal_leaves_the_warehouse_as_it_was(seed_warehouse, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(seed_warehouse, warehouse)
     before = fingerprint(warehouse)
-    bad = tmp_path / "unparsable.pdf"
-    render_variant(seed_spec, bad, lambda v: seed_table(v, "表3")["rows"][1].__setitem__(2, "26,84O.00"))
+    bad = _unrelated(tmp_path / "not_a_budget.pdf")
     outcome = load([bad], warehouse, quiet=True, workers=1)
-    assert [f.reason for f in outcome.files] == ["number_unparsable"]
+    assert [f.reason for f in outcome.files] == ["not_a_budget"]
     after = fingerprint(warehouse)
     assert after == before
+
 
 
 def test_page_limit_is_a_setting(seed_warehouse, tmp_path, monkeypatch):
@@ -191,7 +221,7 @@ def test_reloading_the_corpus_changes_nothing(corpus_warehouse, corpus_dir, tmp_
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(corpus_warehouse, warehouse)
     before = fingerprint(warehouse)
-    outcome = load(putuo_pdfs(corpus_dir), warehouse, quiet=True, workers=2)
+    outcome = load(corpus_pdfs(corpus_dir), warehouse, quiet=True, workers=2)
     assert [f.status for f in outcome.files] == ["unchanged"] * 5
     assert fingerprint(warehouse, with_load_times=True) == fingerprint(corpus_warehouse, with_load_times=True)
     assert fingerprint(warehouse) == before
@@ -223,7 +253,7 @@ def test_a_corrected_pdf_becomes_the_current_version(seed_warehouse, seed_spec, 
 def test_two_concurrent_loads_end_with_a_correct_warehouse(corpus_warehouse, corpus_dir, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     env = {**os.environ, "CNBUDGET_WAREHOUSE": str(warehouse)}
-    command = [sys.executable, "-m", "cnbudget.cli", "load", *map(str, putuo_pdfs(corpus_dir)), "--workers", "1"]
+    command = [sys.executable, "-m", "cnbudget.cli", "load", *map(str, corpus_pdfs(corpus_dir)), "--workers", "1"]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     outputs = [p.communicate(timeout=600) for p in (first, second)]

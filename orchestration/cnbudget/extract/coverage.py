@@ -50,7 +50,7 @@ def _page_tokens(glyphs) -> list[tuple[str, tuple[float, float, float, float]]]:
         if runs and runs[-1]:
             last = runs[-1][-1]
             height = max(last.y1 - last.y0, glyph.y1 - glyph.y0, 1.0)
-            if abs(glyph.baseline - last.baseline) > height / 3 or not (-0.3 * height <= glyph.x0 - last.x1 <= 0.3 * height):
+            if abs(glyph.baseline - last.baseline) > height / 3 or not (-0.3 * height <= glyph.x0 - last.x1 <= 0.6 * height):
                 runs.append([])
         else:
             runs.append([])

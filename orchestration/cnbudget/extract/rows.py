@@ -20,7 +20,7 @@ _ROW_CHANGE = re.compile(r"增减|变化|变动|比上年")
 _TOTAL = re.compile(r"(合计|总计)$")
 _CODE = re.compile(r"^[0-9A-Za-z]+$")
 # A code printed in the name cell: [30217]公务接待费, 2011301 行政运行, 106_长沙市公安局.
-_EMBEDDED_CODE = re.compile(r"^[\[［【]?(?P<code>\d{3,})[\]］】]?[\s_\-－]*(?P<name>[^\d\s].*)$")
+_EMBEDDED_CODE = re.compile(r"^[\[［【]?(?P<code>\d{3,})[\]］】]?[\s_\-－]*(?P<name>[^\d\s年月日].*)$")
 _LEVELS = {3: "类", 5: "款", 7: "项"}
 # Tables whose rows are subjects of one classification, for rows printed without codes.
 _SUBJECT_SYSTEM = {

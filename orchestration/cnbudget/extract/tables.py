@@ -151,12 +151,21 @@ def row_texts(grid: Grid, row: int) -> list[str]:
 def repeated_header_rows(table: Table, grid: Grid) -> int:
     """How many leading rows of a continuation page repeat the table's header. Matched
     against the first page's header, not guessed: a continuation's first body rows may
-    hold no amount (a side-by-side table's blank half)."""
+    hold no amount (a side-by-side table's blank half). A row whose every cell prints
+    words of the first page's header also repeats it (the first page's header read with
+    its cells merged otherwise)."""
+    header_words = "".join("".join(row) for row in table.header_texts) + "".join(table.column_paths)
     count = 0
-    for row, expected in enumerate(table.header_texts):
-        if row >= grid.n_rows or row_texts(grid, row) != expected:
-            break
-        count += 1
+    for row in range(grid.n_rows):
+        texts = row_texts(grid, row)
+        if row < len(table.header_texts) and texts == table.header_texts[row]:
+            count += 1
+            continue
+        printed = [t for t in texts if t]
+        if len(printed) >= 2 and not any(looks_like_amount(t) for t in printed) and all(t in header_words for t in printed):
+            count += 1
+            continue
+        break
     return count
 
 

@@ -20,7 +20,7 @@ from cnbudget import settings
 
 CATALOGUE_FILE = settings.EXPECTATIONS_DIR / "identities.yml"
 
-KINDS = ("row", "hierarchy", "total_row", "total_of_lines", "summary_lines", "match")
+KINDS = ("row", "hierarchy", "total_row", "total_of_lines", "summary_lines", "match", "code_parent", "empty_note")
 SEVERITIES = ("ERROR", "WARN")
 COMPARISONS = ("equal", "at_least")
 TOLERANCES = ("per_printed_addend", "coarser_unit")
@@ -126,6 +126,8 @@ class Identity:
     pairs: tuple[Pair, ...] = ()
     missing: str = "zero"
     precondition: str | None = None
+    # empty_note: per table kind, what its note must not name (another fund's table)
+    must_not_name: tuple[tuple[str, re.Pattern], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,8 @@ _FIELDS_BY_KIND = {
     "total_of_lines": {"tables"},
     "summary_lines": {"tables", "relation"},
     "match": {"tables", "pairs", "missing", "precondition"},
+    "code_parent": {"tables"},
+    "empty_note": {"tables", "must_not_name"},
 }
 
 
@@ -269,6 +273,11 @@ def _identity(entry: dict, preconditions: dict, code_levels: dict) -> Identity:
         )
     if kind == "summary_lines":
         return Identity(**common, relation=_require(entry, "relation", where, SUMMARY_RELATIONS))
+    if kind == "empty_note":
+        names = _require(entry, "must_not_name", where)
+        if set(names) != set(tables):
+            raise CatalogueError(f"{where}: must_not_name says what each of its tables' notes must not name")
+        return Identity(**common, must_not_name=tuple((k, re.compile(v)) for k, v in names.items()))
     return Identity(**common)
 
 
