@@ -117,3 +117,24 @@ def full_warehouse(corpus_dir, tmp_path_factory) -> Path:
     assert not outcome.refused, [f.error for f in outcome.refused]
     assert outcome.transform_ok, outcome.transform_error
     return warehouse
+
+
+# The national corpus's fixtures live here, not in test_national.py: the distributed
+# tests compare a load on Celery workers with the same local load.
+@pytest.fixture(scope="session")
+def national_dir(corpus_dir) -> Path:
+    folder = corpus_dir / "national"
+    if not folder.is_dir() or not list(folder.glob("*.pdf")):
+        pytest.skip(f"the national corpus is not at {folder} (CI provides it beside the clone)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def national_warehouse(national_dir, tmp_path_factory) -> Path:
+    """The 26 PDFs through the Dagster assets, once per session."""
+    from cnbudget.pipeline import load
+
+    warehouse = tmp_path_factory.mktemp("national") / "warehouse.duckdb"
+    outcome = load([national_dir], warehouse, quiet=True)
+    assert outcome.transform_ok, outcome.transform_error
+    return warehouse

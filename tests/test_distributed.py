@@ -1,8 +1,9 @@
 """Issue #15: extraction on Celery workers, tested on real parts: a Redis broker and two
-worker processes on loopback (tests/celery_workers.py). A load through them builds the
-warehouse a local `cnbudget load` builds; the Dagster ingest job itself runs on them,
-loading only where the writer queue is served; a worker killed mid-document loses no
-document."""
+worker processes on loopback (tests/celery_workers.py). `cnbudget load` through them
+builds, from the seed rendering and the Putuo corpus and from the national corpus, the
+warehouses the session's local loads of the same files build (full_warehouse,
+national_warehouse); the Dagster ingest job itself runs on them, loading only where the
+writer queue is served; a worker killed mid-document loses no document."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ WRITER = "worker2"
 # Short, so the test of a whole worker dying does not wait long for Redis to hand its
 # document on; longer than any one extraction here, so none is extracted twice.
 VISIBILITY_TIMEOUT_SECONDS = 20
-LOAD_TIMEOUT_SECONDS = 900
+LOAD_TIMEOUT_SECONDS = 1200
 
 
 @pytest.fixture(scope="session")
@@ -42,23 +43,12 @@ def celery_workers(tmp_path_factory):
         yield workers
 
 
-def batch(corpus_dir: Path) -> list[Path]:
-    """The seed rendering, the Putuo corpus and, once it is there, the national corpus."""
-    files = sorted((REPO / "raw").rglob("*.pdf")) + corpus_pdfs(corpus_dir)
-    return files + (sorted(NATIONAL_DIR.glob("*.pdf")) if NATIONAL_DIR.is_dir() else [])
-
-
 def cli_load(files: list[Path], warehouse: Path, env: dict) -> CliRun:
     result = subprocess.run(
         [sys.executable, "-m", "cnbudget.cli", "load", *map(str, files), "--warehouse", str(warehouse)],
         capture_output=True, text=True, env=env, timeout=LOAD_TIMEOUT_SECONDS,
     )
     return CliRun(warehouse, result.returncode, result.stdout, result.stderr)
-
-
-def outcome_lines(run: CliRun) -> list[str]:
-    """Per file, what the load says: loaded (with its tables) or refused (with the reason)."""
-    return [line for line in run.stdout.splitlines() if line.startswith(("✓ ", "✗ "))]
 
 
 def warehouse_digests(warehouse: Path) -> dict[str, tuple[int, str]]:
@@ -96,29 +86,46 @@ def celery_hosts(instance: DagsterInstance, since: datetime) -> dict[tuple[str, 
 
 
 @pytest.fixture(scope="session")
-def local_and_distributed(celery_workers, corpus_dir, tmp_path_factory):
-    files = batch(corpus_dir)
+def distributed_loads(celery_workers, corpus_dir, tmp_path_factory):
+    """`cnbudget load` on the workers of the batches the session loads locally too: the
+    seed and the Putuo corpus, and the national corpus when it is there; with, per
+    (file, step), the workers that ran it."""
     folder = tmp_path_factory.mktemp("distributed")
-    local = cli_load(files, folder / "local.duckdb", os.environ.copy())
     started = datetime.now(timezone.utc)
-    distributed = cli_load(files, folder / "distributed.duckdb", celery_workers.environment())
-    return files, local, distributed, celery_hosts(DagsterInstance.get(), started)
+    env = celery_workers.environment()
+    seed_and_putuo = cli_load([REPO / "raw", *corpus_pdfs(corpus_dir)], folder / "seed_and_putuo.duckdb", env)
+    national = cli_load([NATIONAL_DIR], folder / "national.duckdb", env) if list(NATIONAL_DIR.glob("*.pdf")) else None
+    return seed_and_putuo, national, celery_hosts(DagsterInstance.get(), started)
 
 
-def test_a_load_on_two_celery_workers_builds_the_warehouse_of_a_local_load(celery_workers, local_and_distributed):
-    files, local, distributed, hosts = local_and_distributed
-    assert "extracting on the Celery workers of redis://127.0.0.1:" in distributed.stdout
-    assert distributed.returncode == local.returncode, distributed.stdout[-3000:] + distributed.stderr[-3000:]
-    assert local.returncode in (0, 2), local.stderr[-3000:]  # 2: a file was refused (national, until #12)
-    assert outcome_lines(distributed) == outcome_lines(local)
-    assert len(outcome_lines(local)) == len(files)
-    digests = warehouse_digests(distributed.warehouse)
-    assert digests == warehouse_digests(local.warehouse)
-    assert {'"raw"."cells"', '"raw"."load_errors"', '"marts"."published_figures"', '"dq"."identity_results"'} <= set(digests)
-    # Every file was extracted by a worker, not by the load; both workers took part.
+def extracted_by(hosts: dict, files: list[Path]) -> set[str]:
+    """The workers that extracted `files`; each file must have been extracted by one."""
     staged = {name: workers for (name, step), workers in hosts.items() if step == "staged__budget_document"}
-    assert sorted(staged) == sorted(f.name for f in files)
-    assert {host for workers in staged.values() for host in workers} == {w.name for w in celery_workers.workers}
+    assert {f.name for f in files} <= set(staged), sorted({f.name for f in files} - set(staged))
+    return {host for f in files for host in staged[f.name]}
+
+
+def test_the_seed_and_putuo_corpus_on_two_celery_workers_build_the_local_warehouse(
+    celery_workers, distributed_loads, full_warehouse, corpus_dir
+):
+    run, _, hosts = distributed_loads
+    assert "extracting on the Celery workers of redis://127.0.0.1:" in run.stdout
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    digests = warehouse_digests(run.warehouse)
+    assert digests == warehouse_digests(full_warehouse)
+    assert {'"raw"."cells"', '"raw"."load_errors"', '"marts"."published_figures"', '"dq"."identity_results"'} <= set(digests)
+    files = sorted((REPO / "raw").rglob("*.pdf")) + corpus_pdfs(corpus_dir)
+    assert extracted_by(hosts, files) == {w.name for w in celery_workers.workers}  # both took part
+
+
+def test_the_national_corpus_on_two_celery_workers_builds_the_local_warehouse(
+    distributed_loads, national_warehouse, national_dir
+):
+    """Whatever each file's outcome: loaded, or refused with its reason (raw.load_errors)."""
+    _, run, hosts = distributed_loads
+    assert run.returncode in (0, 2), run.stdout[-3000:] + run.stderr[-3000:]  # 2: a file refused
+    assert warehouse_digests(run.warehouse) == warehouse_digests(national_warehouse)
+    extracted_by(hosts, sorted(national_dir.glob("*.pdf")))
 
 
 def test_a_broker_that_does_not_answer_or_has_no_worker_ends_the_load_in_one_line(celery_workers, tmp_path):
@@ -199,7 +206,7 @@ def run_of(task: dict) -> str:
     return unpack_value(task["kwargs"]["execute_step_args_packed"], as_type=ExecuteStepArgs).run_id
 
 
-def test_a_worker_killed_mid_document_loses_no_document(celery_workers, local_and_distributed, corpus_dir, tmp_path):
+def test_a_worker_killed_mid_document_loses_no_document(celery_workers, full_warehouse, corpus_dir, tmp_path):
     """Two deaths in one batch: a whole worker (Redis hands the document it held to the
     other worker after the visibility timeout), then the process extracting a document
     on the other (its worker puts the document back at once: acks late, reject on
@@ -227,10 +234,10 @@ def test_a_worker_killed_mid_document_loses_no_document(celery_workers, local_an
         copied = conn.execute(
             "select department, fiscal_year, kind, count(*) from raw.cells join raw.documents using (document_id) "
             "group by all order by all").fetchall()
-    with duckdb.connect(str(local_and_distributed[1].warehouse), read_only=True) as conn:
+    with duckdb.connect(str(full_warehouse), read_only=True) as conn:
         original = conn.execute(
             "select department, fiscal_year, kind, count(*) from raw.cells join raw.documents using (document_id) "
-            "where source_file not like '%/national/%' group by all order by all").fetchall()
+            "group by all order by all").fetchall()
     assert copied == original
     # Both documents whose process died were started again, and finished.
     instance = DagsterInstance.get()
