@@ -42,8 +42,12 @@ def isolated_environment(tmp_path_factory):
     dagster_home = root / "dagster_home"
     dagster_home.mkdir()
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    # The test processes of one run (pytest-xdist) share the extraction cache: what one
+    # extracted, the other reads (entries are written whole, then renamed into place).
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     patch = pytest.MonkeyPatch()
-    patch.setenv("CNBUDGET_CACHE_DIR", str(root / "extraction_cache"))
+    patch.setenv("CNBUDGET_CACHE_DIR", str(shared / "extraction_cache"))
     patch.setenv("DAGSTER_HOME", str(dagster_home))
     patch.setenv("CNBUDGET_WAREHOUSE", str(root / "default.duckdb"))
     patch.setenv("DO_NOT_TRACK", "1")

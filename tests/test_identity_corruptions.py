@@ -208,9 +208,12 @@ def test_a_row_dropped_from_a_continuation_page_breaks_the_total(corrupted, seed
         )
     assert pages == {"合计": 15, "303": 16}  # the dropped row was on the continuation page
     variant = "drop_row_from_continuation_page"
+    # the 合计 misses it, and the items printed under it have no parent printed
+    orphans = ["30301 离休费", "30302 退休费", "30304 抚恤金", "30305 生活补助", "30307 医疗费补助", "30399 其他对个人和家庭的补助"]
     assert corrupted.failures(variant) == {
         ("total_row_sum_of_top_level", "表6", "合计", "本年一般公共预算基本支出/合计"),
         ("total_row_sum_of_top_level", "表6", "合计", "本年一般公共预算基本支出/人员经费"),
+        *(("code_has_printed_parent", "表6", row, "本年一般公共预算基本支出/合计") for row in orphans),
     }
     total = corrupted.instance(variant, "total_row_sum_of_top_level", "表6", "合计", "本年一般公共预算基本支出/合计")
     assert (total.actual_cents, total.expected_cents) == (wan_yuan("10961.09"), wan_yuan("9295.47"))
@@ -311,7 +314,7 @@ def test_great_expectations_judges_each_identity(corrupted, seed_warehouse):
     unexpected = {
         r.expectation_config.meta["identity_id"]: r.result["unexpected_count"] for r in corrupted.validation.gx_result.results
     }
-    assert unexpected["function_section_sum_of_items"] == 1
+    assert unexpected["function_section_sum_of_items"] == 1 + 2  # the changed item's 款; the misprinted code's, two columns
     assert unexpected["basic_personnel_plus_public"] == 7 + 1  # the swap's seven rows, the rounding's one
 
 
@@ -337,10 +340,47 @@ def test_cli_check_prints_each_failure_with_both_sides_and_exits_1(corrupted):
     assert result.returncode == 1, result.stdout + result.stderr
     document = corrupted.document_ids["change_item_amount"]
     block = result.stdout.split(f"[{document}]")[1].split("\n\n")[0].splitlines()
-    assert block[1] == "  460 identity instances evaluated: 457 passed, 3 failed; 19 not applicable"
+    assert block[1] == "  561 identity instances evaluated: 558 passed, 3 failed; 46 not applicable"
     failure = block.index("  ✗ function_section_sum_of_items [ERROR]  表3, page 8, row 21011 行政事业单位医疗, column 合计")
     assert block[failure + 1] == (
         "      printed 1,257.64 万元 ≠ 1,267.64 万元 expected from Σ 4 项 rows (2101101, 2101102, 2101103, 2101199)"
     )
     assert block[failure + 2] == "      difference -10.00 万元, tolerance ±0.02 万元"
     assert result.stdout.splitlines()[-1].startswith(f"{len(VARIANTS)} documents, ")
+
+
+def test_a_misprinted_code_is_reported_at_its_row(corrupted):
+    """Issue #13: a 项 printed with a wrong 类 part builds (dbt keeps the code, its parent
+    marked not printed) and the code-parent identity fails at the row, on its page."""
+    variant = "misprint_item_code"
+    row = "7101102 事业单位医疗"
+    assert corrupted.failures(variant) == {
+        ("code_has_printed_parent", "表3", row, "合计"),
+        # the 款 it belongs to misses it, and 表5-1 prints it under its right code
+        ("function_section_sum_of_items", "表3", "21011 行政事业单位医疗", "合计"),
+        ("function_section_sum_of_items", "表3", "21011 行政事业单位医疗", "基本支出"),
+        ("expenditure_matches_general_budget", "表3", row, "合计"),
+        ("expenditure_matches_general_budget", "表3", row, "基本支出"),
+        ("expenditure_matches_general_budget", "表3", "2101102 事业单位医疗 (not printed in 表3)", "合计"),
+        ("expenditure_matches_general_budget", "表3", "2101102 事业单位医疗 (not printed in 表3)", "基本支出"),
+    }
+    found = corrupted.instance(variant, "code_has_printed_parent", "表3", row, "合计")
+    assert (found.actual_cents, found.expected_cents, found.page) == (0, 1, 8)
+    assert found.expected_source == "its parent 71011 printed in 表3 (1 = printed, 0 = not)"
+    assert corrupted.outcome.transform_ok
+    with duckdb.connect(str(corrupted.warehouse), read_only=True) as conn:
+        assert conn.execute(
+            "select parent_code, parent_key, parent_printed from marts.dim_function_subject where code = '7101102'"
+        ).fetchone() == ("71011", None, False)
+
+
+def test_an_empty_tables_note_copied_from_the_other_fund_is_reported(corrupted):
+    """Issue #13: 表9 (国有资本经营) printed empty with 表8's note about 政府性基金."""
+    variant = "copy_fund_note_to_state_capital"
+    (failure,) = corrupted.failures(variant)
+    assert failure[:3] == ("empty_table_note_names_its_own_fund", "表9", "(note)")
+    assert "政府性基金" in failure[3]
+    # the seed's own notes name their own funds
+    seed = corrupted.results("change_item_amount")
+    notes = seed[seed.identity_id == "empty_table_note_names_its_own_fund"]
+    assert set(zip(notes.table_name, notes.status)) == {("表8", PASSED), ("表9", PASSED)}

@@ -150,10 +150,15 @@ def test_a_table_printed_wrong_is_recorded_and_the_document_loads(bad_batch, nam
 
 
 def _rows_of(warehouse: Path, document_id: str) -> dict[str, str]:
-    """A digest of one document's raw rows, table by table."""
+    """A digest of one document's raw rows, table by table. Whether it is the current
+    version is left out: a later version loaded beside it (a variant of the seed with a
+    table printed wrong) supersedes it, and that is all that may change."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         return {
             table: conn.execute(
+                f"select md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
+                f"from (select * exclude (is_current) from raw.{table}) t where document_id = ?"
+                if table == "documents" else
                 f"select md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
                 f"from raw.{table} t where document_id = ?",
                 [document_id],

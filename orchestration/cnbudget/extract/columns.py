@@ -32,6 +32,15 @@ def _parses(text: str) -> bool:
         return False
 
 
+# An amount printed with a stray word (约100, 100元): meant as a figure, so its column
+# is an amount column and the cell a table error, not a row label.
+_AMOUNT_LIKE = re.compile(r"^[^\d年月日号]?[\d,，.]*\d[\d,，.]*[^\d年月日号]?$")
+
+
+def _meant_as_amount(text: str) -> bool:
+    return _parses(text) or bool(_AMOUNT_LIKE.match(text))
+
+
 def column_kinds(table: Table) -> list[str]:
     """One kind per column: label, amount, percent or text. A form's cells are all text."""
     n = len(table.column_paths)
@@ -51,7 +60,7 @@ def column_kinds(table: Table) -> list[str]:
             kinds.append(PERCENT)
         elif _TEXT_HEADER.search(name) and (not printed or not all(_parses(t) for t in printed)):
             kinds.append(TEXT)
-        elif printed and sum(_parses(t) for t in printed) * 2 < len(printed):
+        elif printed and sum(_meant_as_amount(t) for t in printed) * 2 < len(printed):
             kinds.append(None)  # mostly words: a label or a text column, by position
         else:
             kinds.append(AMOUNT)

@@ -25,7 +25,7 @@ from cnbudget.extract.tables import Cell, Table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "21"
+EXTRACTOR_VERSION = "22"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
 # A cover printing the year apart from the kind: `2026 年深圳市审计局部门预算`.

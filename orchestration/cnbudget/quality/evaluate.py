@@ -541,7 +541,8 @@ def _match_pair(
         # A table without any such row (a 支出总表 by unit has no 类 rows) is another
         # layout, not a missing figure.
         absent, side = (left, left_side) if not left_rows else (right, right_side)
-        yield NotApplicable(document_id, identity, f"{absent.name} prints no rows {side.rows}", left)
+        what = "row" if side.rows.code is not None else "rows"  # one code names one row
+        yield NotApplicable(document_id, identity, f"{absent.name} prints no {what} {side.rows}", left)
         return
     for key in list(left_rows) + [k for k in right_rows if k not in left_rows]:
         lrows, rrows = left_rows.get(key, []), right_rows.get(key, [])
@@ -610,11 +611,14 @@ def _empty_note(ctx: _Context, identity: Identity) -> Iterator[Result]:
                 yield NotApplicable(ctx.document.document_id, identity, f"{table.name} is not an empty table with a note", table)
                 continue
             named = forbidden.search(table.empty_note)
+            page, box = table.note_cell or (table.first_page, None)
+            cells = [InvolvedCell("actual", table.name, page, "(note)", "", table.empty_note, *box)] if box else []
             yield Evaluation(
                 document_id=ctx.document.document_id, identity=identity, table=table, row_name="(note)",
-                column_path=table.empty_note, page=table.first_page, actual_cents=0 if named else 1,
+                column_path=table.empty_note, page=page, actual_cents=0 if named else 1,
                 expected_cents=1, tolerance_cents=0,
                 expected_source=f"the note names {named.group(0) if named else 'its own fund'} (1 = its own, 0 = another)",
+                cells=cells,
             )
 
 

@@ -58,6 +58,7 @@ class PrintedTable:
     is_empty: bool
     empty_note: str
     first_page: int
+    note_cell: tuple[int, tuple[float, float, float, float]] | None = None  # page and box of empty_note
     columns: list[Column] = field(default_factory=list)  # the budget year's amount columns only
     rows: list[Row] = field(default_factory=list)  # in printed order
     figures: dict[tuple[int, int | str], Figure] = field(default_factory=dict)  # (row index, column key)
@@ -108,6 +109,14 @@ def read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
         table = PrintedTable(*r)
         tables[table.table_id] = table
         documents[table.document_id].tables.append(table)
+    # Where an empty table's note is printed (a cell of its grid), for findings about it.
+    for table_id, page, x0, y0, x1, y1 in conn.execute(
+        """select c.table_id, c.page, c.x0, c.y0, c.x1, c.y1 from raw.cells c join raw.tables t using (table_id)
+           where t.is_empty and t.empty_note <> ''
+             and position(replace(t.empty_note, ' ', '') in replace(c.text, ' ', '')) > 0
+           order by c.table_id, c.row_index desc"""
+    ).fetchall():
+        tables[table_id].note_cell = (page, (x0, y0, x1, y1))
     # Amount columns of the budget year: an earlier year's (2025年执行数) or a change (增减)
     # is printed beside, never part of this year's sums.
     for table_id, path, part, index in conn.execute(

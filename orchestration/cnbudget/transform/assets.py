@@ -2,7 +2,10 @@
 written by the one asset raw/budget_document, so they all map to its key."""
 
 
+import shutil
+import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -42,4 +45,15 @@ def budget_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     warehouse = settings.export_environment()
     # dbt writes the warehouse: one writer at a time, across processes.
     with warehouse_lock(warehouse):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(["build"], context=context, target_path=_run_target(context.run_id)).stream()
+
+
+def _run_target(run_id: str) -> Path:
+    """A target folder of this run's own (runs on other warehouses may build at once),
+    seeded with the project's partial parse so dbt does not parse the project again."""
+    target = dbt_project.project_dir / "target" / f"build-{run_id[:8]}-{uuid.uuid4().hex[:8]}"
+    target.mkdir(parents=True)
+    parsed = dbt_project.project_dir / "target" / "partial_parse.msgpack"
+    if parsed.exists():
+        shutil.copy(parsed, target / parsed.name)
+    return target
