@@ -41,13 +41,16 @@ class Worker:
 @dataclass
 class CeleryWorkers:
     """`with CeleryWorkers(folder) as workers:` a broker and `count` workers of one
-    process each, extracting into their own caches, handing off under `folder`."""
+    process each, handing off under `folder`; they extract into `cache_dir` (the test
+    session's extraction cache, so a corpus the session extracted already costs them its
+    staging only), else each into its own."""
 
     folder: Path
     count: int = 2
     visibility_timeout: int | None = None  # seconds; None: cnbudget's default
     writer: str | None = None  # the one worker that also takes loading steps (queue duckdb_writer)
     writer_warehouse: Path | None = None
+    cache_dir: Path | None = None
     workers: list[Worker] = field(default_factory=list)
     broker: subprocess.Popen | None = None
 
@@ -104,7 +107,7 @@ class CeleryWorkers:
                 time.sleep(0.1)
 
     def _start_worker(self, name: str) -> None:
-        env = {**self.environment(), "CNBUDGET_CACHE_DIR": str(self.folder / f"cache-{name}")}
+        env = {**self.environment(), "CNBUDGET_CACHE_DIR": str(self.cache_dir or self.folder / f"cache-{name}")}
         queues = "dagster"
         if name == self.writer:
             queues += ",duckdb_writer"

@@ -38,8 +38,12 @@ LOAD_TIMEOUT_SECONDS = 1200
 @pytest.fixture(scope="session")
 def celery_workers(tmp_path_factory):
     folder = tmp_path_factory.mktemp("celery")
+    # The workers share the session's extraction cache: the comparisons with the local
+    # loads test the engine, hand-off and loader, not extraction twice; the kill test
+    # gives them documents no cache holds.
     with CeleryWorkers(folder, count=2, visibility_timeout=VISIBILITY_TIMEOUT_SECONDS, writer=WRITER,
-                       writer_warehouse=folder / "writer.duckdb") as workers:
+                       writer_warehouse=folder / "writer.duckdb",
+                       cache_dir=Path(os.environ["CNBUDGET_CACHE_DIR"])) as workers:
         yield workers
 
 

@@ -299,3 +299,27 @@ def test_processes_opening_a_new_dagster_instance_at_once_all_succeed(tmp_path):
     ]
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, "\n".join(errors)[-3000:]
+
+
+def test_a_failure_inside_cnbudget_costs_only_its_file(tmp_path):
+    """Issue #13: an unexpected exception while extracting one file and another while
+    loading one (injected by CNBUDGET_FAULT) record each file as internal_error naming
+    it and the stage; the seed of the same batch loads, builds and is checked; exit 2."""
+    drawn = []
+    for name in ("fails_extracting.pdf", "fails_loading.pdf"):
+        drawn.append(tmp_path / name)
+        render_document(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(3)), drawn[-1])
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {**os.environ, "CNBUDGET_FAULT": "extraction:fails_extracting.pdf,loading:fails_loading.pdf"}
+    run = subprocess.run([sys.executable, "-m", "cnbudget.cli", "load", str(SEED_PDF), *map(str, drawn),
+                          "--warehouse", str(warehouse)], capture_output=True, text=True, env=env)
+    assert run.returncode == 2, run.stdout[-3000:] + run.stderr[-3000:]
+    for name, stage in (("fails_extracting.pdf", "extraction"), ("fails_loading.pdf", "loading")):
+        assert f"{name}: refused (internal_error) — {name}: cnbudget failed during {stage} (InjectedFault" in run.stdout
+    seed_id = document_id_for(sha256_of(SEED_PDF))
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        refused = sorted((Path(f).name, k) for f, k in conn.execute("select source_file, error_kind from raw.load_errors").fetchall())
+        loaded = [Path(f).name for (f,) in conn.execute("select source_file from raw.documents").fetchall()]
+        verdicts = conn.execute("select count(*) from dq.identity_results where document_id = ?", [seed_id]).fetchone()[0]
+    assert refused == [("fails_extracting.pdf", "internal_error"), ("fails_loading.pdf", "internal_error")]
+    assert loaded == [SEED_PDF.name] and verdicts > 400

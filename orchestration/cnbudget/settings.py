@@ -25,6 +25,7 @@ HANDOFF_ENV = "CNBUDGET_HANDOFF_URL"
 WORKERS_ENV = "CNBUDGET_WORKERS"
 CELERY_BROKER_ENV = "CNBUDGET_CELERY_BROKER"
 CELERY_VISIBILITY_TIMEOUT_ENV = "CNBUDGET_CELERY_VISIBILITY_TIMEOUT"
+FAULT_ENV = "CNBUDGET_FAULT"  # stage:file name[,…], e.g. loading:a.pdf (fault drills and tests)
 
 
 def warehouse_path() -> Path:
@@ -95,3 +96,13 @@ def dbt_executable() -> str:
     """dbt from this interpreter's environment, so a venv works without being activated."""
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+class InjectedFault(RuntimeError):
+    """Raised where CNBUDGET_FAULT asks: proves a failure there costs only that file."""
+
+
+def inject_fault(stage: str, path: Path | str) -> None:
+    """Fail here if CNBUDGET_FAULT names this stage (extraction, loading) and file."""
+    if f"{stage}:{Path(path).name}" in os.environ.get(FAULT_ENV, "").split(","):
+        raise InjectedFault(f"fault injected by {FAULT_ENV} during {stage}")

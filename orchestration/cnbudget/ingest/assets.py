@@ -98,6 +98,7 @@ def staged_budget_document(context: AssetExecutionContext, config: SourceFile) -
             raise DocumentError("missing_file", f"{path}: no such file")
         if document_id_for(sha256_of(path)) != document_id:
             raise DocumentError("changed_file", f"{path.name}: its content no longer has id {document_id}")
+        settings.inject_fault("extraction", path)
         document = extract_document(path, settings.cache_dir())
         frames = raw_frames(document)
     except DocumentError as error:
@@ -154,9 +155,18 @@ def raw_budget_document(context: AssetExecutionContext, warehouse: DuckDBResourc
                               refusal.sha256, document_id)
         raise Failure(description=refusal.message,
                       metadata={"reason": refusal.kind, "source_file": refusal.source_file})
-    frames = read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
-    with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
-        result = apply_frames(conn, frames)
+    source = context.run.tags.get("cnbudget/source_file", document_id)
+    try:
+        frames = read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
+        source = str(frames["documents"].source_file.iloc[0])
+        settings.inject_fault("loading", source)
+        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+            result = apply_frames(conn, frames)  # one transaction: all of the document or nothing
+    except Exception as error:  # noqa: BLE001 - a bug met loading one file: recorded, the batch goes on
+        refusal = internal_error(Path(source), "loading", error)
+        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+            record_load_error(conn, source, refusal, None, document_id)
+        raise Failure(description=str(refusal), metadata={"reason": refusal.kind, "source_file": source}) from error
     return MaterializeResult(
         metadata={
             "status": result.status,
