@@ -220,6 +220,9 @@ def test_cli_exit_codes(tmp_path):
                            capture_output=True, text=True, env=env)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "(unchanged)" in again.stdout
+    # Nothing new: the models and checks built by the first load stand (not rebuilt).
+    assert "No document is new" not in refused.stdout
+    assert "No document is new: the models and checks stand as built at " in again.stdout
 
 
 def test_reloading_the_corpus_changes_nothing(corpus_warehouse, corpus_dir, tmp_path):
@@ -299,3 +302,19 @@ def test_processes_opening_a_new_dagster_instance_at_once_all_succeed(tmp_path):
     ]
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, "\n".join(errors)[-3000:]
+
+
+def test_a_truncated_extraction_cache_entry_is_extracted_again(tmp_path):
+    """Issue #13: a cache entry cut short (a load killed while writing it, a full disk)
+    or of other content is never loaded: the PDF is extracted again and the entry rewritten."""
+    from cnbudget.extract.document import ExtractedDocument, extract_document
+
+    pdf = tmp_path / "one_table.pdf"
+    render_document(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(3)), pdf)
+    cache = tmp_path / "cache"
+    clean = extract_document(pdf, cache).to_json()
+    (entry,) = cache.glob("*.json")
+    for damaged in (clean[: len(clean) // 2], clean.replace(sha256_of(pdf), "0" * 64)):
+        entry.write_text(damaged, encoding="utf-8")
+        assert extract_document(pdf, cache).to_json() == clean
+        assert ExtractedDocument.from_json(entry.read_text(encoding="utf-8")).to_json() == clean
