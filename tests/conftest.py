@@ -4,6 +4,7 @@ real Dagster assets, and every test reads it."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.pdfgen.render_budget import load_spec, render_document
 
@@ -56,10 +58,8 @@ def isolated_environment(tmp_path_factory):
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     # The test processes of one run (pytest-xdist) share the extraction cache: what one
     # extracted, the other reads (entries are written whole, then renamed into place).
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     patch = pytest.MonkeyPatch()
-    patch.setenv("CNBUDGET_CACHE_DIR", str(shared / "extraction_cache"))
+    patch.setenv("CNBUDGET_CACHE_DIR", str(_run_root(tmp_path_factory) / "extraction_cache"))
     patch.setenv("DAGSTER_HOME", str(dagster_home))
     patch.setenv("CNBUDGET_WAREHOUSE", str(root / "default.duckdb"))
     patch.setenv("DO_NOT_TRACK", "1")
@@ -73,12 +73,35 @@ def seed_spec() -> dict:
     return load_spec(SEED_SPEC)
 
 
+def _run_root(tmp_path_factory) -> Path:
+    """The folder all test processes of this run share (pytest-xdist gives each its own below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory, name: str, build) -> dict:
+    """A warehouse the test processes of one run share: the first to need it builds it
+    with `build(folder) -> dict` (what the others need to know of the build, as JSON),
+    the others wait and read it. Tests open shared warehouses read-only or copy them."""
+    folder = _run_root(tmp_path_factory) / "shared" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    built = folder / "built.json"
+    with FileLock(str(folder) + ".lock"):
+        if not built.exists():
+            built.write_text(json.dumps(build(folder), ensure_ascii=False), encoding="utf-8")
+    return json.loads(built.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="session")
 def seed_load(tmp_path_factory) -> CliRun:
     """`cnbudget load raw/` into a fresh warehouse: exactly what `make run` does."""
-    warehouse = tmp_path_factory.mktemp("seed") / "warehouse.duckdb"
-    result = run_cli("load", str(REPO / "raw"), "--warehouse", str(warehouse))
-    return CliRun(warehouse, result.returncode, result.stdout, result.stderr)
+
+    def build(folder: Path) -> dict:
+        result = run_cli("load", str(REPO / "raw"), "--warehouse", str(folder / "warehouse.duckdb"))
+        return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+    run = built_once(tmp_path_factory, "seed", build)
+    return CliRun(_run_root(tmp_path_factory) / "shared" / "seed" / "warehouse.duckdb", **run)
 
 
 @pytest.fixture(scope="session")
@@ -114,25 +137,27 @@ def corpus_pdfs(corpus_dir: Path) -> list[Path]:
 @pytest.fixture(scope="session")
 def corpus_warehouse(corpus_dir, tmp_path_factory) -> Path:
     """The five real Shanghai PDFs loaded through the Dagster assets, once per session."""
+    return _loaded_once(tmp_path_factory, "corpus", corpus_pdfs(corpus_dir))
+
+
+def _loaded_once(tmp_path_factory, name: str, paths: list[Path], complete: bool = True) -> Path:
+    """`paths` loaded through the Dagster assets, once per run (see built_once)."""
     from cnbudget.pipeline import load
 
-    warehouse = tmp_path_factory.mktemp("corpus") / "warehouse.duckdb"
-    outcome = load(corpus_pdfs(corpus_dir), warehouse, quiet=True)
-    assert not outcome.refused, [f.error for f in outcome.refused]
-    assert outcome.transform_ok, outcome.transform_error
-    return warehouse
+    def build(folder: Path) -> dict:
+        outcome = load(paths, folder / "warehouse.duckdb", quiet=True)
+        assert not (complete and outcome.refused), [f.error for f in outcome.refused]
+        assert outcome.transform_ok, outcome.transform_error
+        return {}
+
+    built_once(tmp_path_factory, name, build)
+    return _run_root(tmp_path_factory) / "shared" / name / "warehouse.duckdb"
 
 
 @pytest.fixture(scope="session")
 def full_warehouse(corpus_dir, tmp_path_factory) -> Path:
     """The seed rendering plus the corpus: departments side by side across years."""
-    from cnbudget.pipeline import load
-
-    warehouse = tmp_path_factory.mktemp("full") / "warehouse.duckdb"
-    outcome = load([REPO / "raw", *corpus_pdfs(corpus_dir)], warehouse, quiet=True)
-    assert not outcome.refused, [f.error for f in outcome.refused]
-    assert outcome.transform_ok, outcome.transform_error
-    return warehouse
+    return _loaded_once(tmp_path_factory, "full", [REPO / "raw", *corpus_pdfs(corpus_dir)])
 
 
 # The national corpus's fixtures live here, not in test_national.py: the distributed
@@ -147,10 +172,5 @@ def national_dir(corpus_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def national_warehouse(national_dir, tmp_path_factory) -> Path:
-    """The 26 PDFs through the Dagster assets, once per session."""
-    from cnbudget.pipeline import load
-
-    warehouse = tmp_path_factory.mktemp("national") / "warehouse.duckdb"
-    outcome = load([national_dir], warehouse, quiet=True)
-    assert outcome.transform_ok, outcome.transform_error
-    return warehouse
+    """The 26 PDFs through the Dagster assets (some are refused by design), once per run."""
+    return _loaded_once(tmp_path_factory, "national", [national_dir], complete=False)

@@ -220,6 +220,9 @@ def test_cli_exit_codes(tmp_path):
                            capture_output=True, text=True, env=env)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "(unchanged)" in again.stdout
+    # Nothing new: the models and checks built by the first load stand (not rebuilt).
+    assert "No document is new" not in refused.stdout
+    assert "No document is new: the models and checks stand as built at " in again.stdout
 
 
 def test_reloading_the_corpus_changes_nothing(corpus_warehouse, corpus_dir, tmp_path):
@@ -306,9 +309,9 @@ def test_a_failure_inside_cnbudget_costs_only_its_file(tmp_path):
     loading one (injected by CNBUDGET_FAULT) record each file as internal_error naming
     it and the stage; the seed of the same batch loads, builds and is checked; exit 2."""
     drawn = []
-    for name in ("fails_extracting.pdf", "fails_loading.pdf"):
+    for rows, name in ((3, "fails_extracting.pdf"), (4, "fails_loading.pdf")):  # two contents, two documents
         drawn.append(tmp_path / name)
-        render_document(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(3)), drawn[-1])
+        render_document(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(rows)), drawn[-1])
     warehouse = tmp_path / "warehouse.duckdb"
     env = {**os.environ, "CNBUDGET_FAULT": "extraction:fails_extracting.pdf,loading:fails_loading.pdf"}
     run = subprocess.run([sys.executable, "-m", "cnbudget.cli", "load", str(SEED_PDF), *map(str, drawn),
@@ -323,3 +326,19 @@ def test_a_failure_inside_cnbudget_costs_only_its_file(tmp_path):
         verdicts = conn.execute("select count(*) from dq.identity_results where document_id = ?", [seed_id]).fetchone()[0]
     assert refused == [("fails_extracting.pdf", "internal_error"), ("fails_loading.pdf", "internal_error")]
     assert loaded == [SEED_PDF.name] and verdicts > 400
+
+
+def test_a_truncated_extraction_cache_entry_is_extracted_again(tmp_path):
+    """Issue #13: a cache entry cut short (a load killed while writing it, a full disk)
+    or of other content is never loaded: the PDF is extracted again and the entry rewritten."""
+    from cnbudget.extract.document import ExtractedDocument, extract_document
+
+    pdf = tmp_path / "one_table.pdf"
+    render_document(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(3)), pdf)
+    cache = tmp_path / "cache"
+    clean = extract_document(pdf, cache).to_json()
+    (entry,) = cache.glob("*.json")
+    for damaged in (clean[: len(clean) // 2], clean.replace(sha256_of(pdf), "0" * 64)):
+        entry.write_text(damaged, encoding="utf-8")
+        assert extract_document(pdf, cache).to_json() == clean
+        assert ExtractedDocument.from_json(entry.read_text(encoding="utf-8")).to_json() == clean

@@ -53,12 +53,12 @@ def _page_printing(pdf: Path, text: str) -> int:
 
 # Per document: figures found, role=amount among them, matched, checks passed, failed.
 EXPECTED_COUNTS = {
-    "seed": (143, 82, 105, 105, 0),
-    "putuo_commerce_2025_dept.pdf": (73, 62, 33, 33, 0),
-    "putuo_commerce_2025_unit.pdf": (51, 40, 33, 33, 0),
-    "putuo_district_office_2025_dept.pdf": (49, 38, 29, 29, 0),
-    "putuo_wanli_street_2023_dept.pdf": (182, 104, 117, 144, 3),
-    "putuo_wanli_street_2024_dept.pdf": (173, 96, 126, 157, 2),
+    "seed": (143, 82, 105, 132, 0),
+    "putuo_commerce_2025_dept.pdf": (73, 62, 33, 36, 0),
+    "putuo_commerce_2025_unit.pdf": (51, 40, 33, 36, 0),
+    "putuo_district_office_2025_dept.pdf": (49, 38, 29, 32, 0),
+    "putuo_wanli_street_2023_dept.pdf": (182, 104, 117, 147, 4),
+    "putuo_wanli_street_2024_dept.pdf": (173, 96, 126, 163, 2),
 }
 
 
@@ -114,6 +114,7 @@ def test_all_checks_pass_on_the_seed(full_evaluation):
     assert results.groupby("identity_id").size().to_dict() == {
         "narrative_amount_equals_table": 74,
         "narrative_change_percent_recomputes": 27,
+        "narrative_change_carried_by_amount": 27,
         "narrative_share_percent_recomputes": 4,
     }
 
@@ -121,8 +122,9 @@ def test_all_checks_pass_on_the_seed(full_evaluation):
 def test_the_corpus_contradicts_itself_exactly_where_it_does(full_evaluation):
     """Every check passes on the corpus except where the documents contradict themselves:
     万里街道 2023 copies item 15's amount and percentage into item 16 and prints 314.82%
-    for a rise from 11.67 to 45.41 万元 (289.1%); 万里街道 2024 quotes 352.67 万元 for the
-    住房公积金 its table prints as 350.35."""
+    for a rise from 11.67 to 45.41 万元 (289.1%) and states 政府性基金拨款支出预算0万元，
+    比2022年预算增加1421.25万元 (a 2022 budget of −1421.25 万元); 万里街道 2024 quotes 352.67
+    万元 for the 住房公积金 its table prints as 350.35."""
     failures = full_evaluation.failures
     found = sorted(
         (row.document_id, row.page, row.identity_id, row.stated, row.expected) for row in failures.itertuples()
@@ -130,6 +132,7 @@ def test_the_corpus_contradicts_itself_exactly_where_it_does(full_evaluation):
     w23, w24 = _id(CORPUS / "putuo_wanli_street_2023_dept.pdf"), _id(CORPUS / "putuo_wanli_street_2024_dept.pdf")
     assert found == sorted([
         (w23, 6, "narrative_change_percent_recomputes", "314.82%", "288.91%–289.33%"),
+        (w23, 6, "narrative_change_carried_by_amount", "increase 1421.25万元", "2022: -1421.25 万元 ≥ 0"),
         (w23, 7, "narrative_amount_equals_table", "441.25万元", "220.63 万元"),
         (w23, 7, "narrative_change_percent_recomputes", "60.54%", "232.78%–232.81%"),
         (w24, 9, "narrative_amount_equals_table", "352.67万元", "350.35 万元"),
@@ -190,9 +193,10 @@ def test_the_dagster_asset_writes_the_results_and_the_checks_report_them(full_wa
         "narrative_change_direction_matches_sign": True,
         "narrative_change_equals_prior_document": True,
         "narrative_prior_amount_equals_prior_document": True,
+        "narrative_change_carried_by_amount": False,
     }
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
-    assert metadata["checks_failed"].value == 5
+    assert metadata["checks_failed"].value == 6
 
 
 # ── A narrative changed in a rendered document ───────────────────────────────────────

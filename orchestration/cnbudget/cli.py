@@ -179,6 +179,8 @@ def _print_load_summary(outcome, warehouse_path: Path) -> None:
     Console(width=160).print(summary)
     loaded = len(outcome.files) - len(outcome.refused)
     click.echo(f"{loaded} loaded, {len(outcome.refused)} refused.")
+    if outcome.unchanged_since:
+        click.echo(f"No document is new: the models and checks stand as built at {outcome.unchanged_since}.")
     if outcome.check_results:
         failed = [name for name, ok in outcome.check_results.items() if not ok]
         click.echo(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from datetime import timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -46,6 +47,7 @@ class LoadOutcome:
     transform_ok: bool = True
     transform_error: str = ""
     check_results: dict[str, bool] = field(default_factory=dict)  # check name -> passed
+    unchanged_since: str = ""  # nothing loaded: when the standing models and checks were built
 
     @property
     def refused(self) -> list[FileOutcome]:
@@ -145,7 +147,10 @@ def load(
     # 3. The models with their dbt tests, then the identities and the narrative checks,
     # once for the whole batch. dbt's tests guard the transformation only, so a document
     # that is itself inconsistent builds, and the identities report it.
-    if any(f.loaded for f in outcome.files):
+    built = _standing_build(warehouse or settings.warehouse_path())
+    if built and not any(f.status == "loaded" for f in outcome.files):
+        outcome.unchanged_since = built  # no document is new: the models and checks stand
+    elif any(f.loaded for f in outcome.files):
         progress.transforming()
         # dbt's own progress lines go to stdout; quiet keeps them out of the CLI's report.
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
@@ -163,3 +168,29 @@ def load(
         outcome.transform_error = "" if result.success else run_failure(result)[0]
         outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     return outcome
+
+
+def _standing_build(warehouse: Path) -> str:
+    """When the warehouse's models and identity verdicts were last built, if they still
+    describe its raw layer, catalogue and dbt project as they are now; else ''."""
+    import duckdb
+
+    from cnbudget.quality.catalogue import load_catalogue
+    from cnbudget.quality.results import stale_reason
+    from cnbudget.transform.project import dbt_project
+
+    if not warehouse.exists():
+        return ""
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            if stale_reason(conn, load_catalogue()):
+                return ""
+            (validated_at,) = conn.execute("select validated_at from dq.identity_validation").fetchone()
+    except duckdb.Error:  # held by a writer, or not a warehouse yet: build
+        return ""
+    built_at = validated_at.replace(tzinfo=timezone.utc).timestamp()
+    manifest = dbt_project.manifest_path
+    rules = [manifest, *settings.EXPECTATIONS_DIR.glob("*.yml")]  # the models, the catalogues
+    if not manifest.exists() or any(p.stat().st_mtime > built_at for p in rules):
+        return ""
+    return f"{validated_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -96,6 +96,18 @@ def document_id_for(sha256: str) -> str:
     return sha256[:16]
 
 
+def _read_cached(cached: Path, sha: str) -> ExtractedDocument | None:
+    """A cached extraction of this content, or None when there is none or it cannot be
+    trusted (truncated, corrupt, of other content): then the PDF is extracted again."""
+    if not cached.exists():
+        return None
+    try:
+        document = ExtractedDocument.from_json(cached.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError, AttributeError):  # not a whole extraction
+        return None
+    return document if document.sha256 == sha else None
+
+
 def extract_document(path: Path, cache_dir: Path | None = None, engine: str | None = None) -> ExtractedDocument:
     """Extract every budget table of one PDF; reuse a cached result of the same content."""
     path = Path(path)
@@ -105,8 +117,8 @@ def extract_document(path: Path, cache_dir: Path | None = None, engine: str | No
     open_pdf(path, settings.max_pages()).close()
     sha = sha256_of(path)
     cached = cache_dir / f"{sha}-v{EXTRACTOR_VERSION}-{engine}.json" if cache_dir else None
-    if cached and cached.exists():
-        document = ExtractedDocument.from_json(cached.read_text(encoding="utf-8"))
+    document = _read_cached(cached, sha) if cached else None
+    if document is not None:
         document.source_file = str(path)
         return document
     document = _extract(path, sha, engine)

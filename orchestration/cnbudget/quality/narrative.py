@@ -685,6 +685,8 @@ class _Evaluator:
         anchor = self._anchor(doc, figure)
         if anchor is None:
             return False, "no amount stated before the change", None
+        if figure.role == CHANGE_AMOUNT:
+            self.change_carried(figure, anchor)
         prior = self._stated_prior(doc, figure)
         if figure.role == NO_CHANGE and prior is not None:
             self.direction_from_stated(doc, figure, anchor, prior)
@@ -719,6 +721,23 @@ class _Evaluator:
                        f"{_rounded(difference, decimals)} {figure.printed_unit}", f"± {tolerance}",
                        abs(difference - stated) <= tolerance, where)
         return True, "", previous
+
+    # narrative_change_carried_by_amount
+    def change_carried(self, figure, anchor) -> None:
+        """This year's amount less the stated change is the year compared with: an increase
+        larger than the amount (0万元, 比2022年增加1421.25万元) implies a negative budget."""
+        unit = Decimal(figure.yuan_per_unit)
+        decimals = max(int(figure.printed_decimals), int(anchor.printed_decimals))
+        amount = _stated(anchor) * Decimal(anchor.yuan_per_unit) / unit
+        implied = amount - _signed(_stated(figure), figure.direction)
+        tolerance = _half_unit(int(figure.printed_decimals)) + _half_unit(int(anchor.printed_decimals)) * Decimal(
+            anchor.yuan_per_unit) / unit
+        self.check(
+            "change_carried", figure, f"{figure.direction} {figure.printed_text}",
+            f"{figure.compared_year or 'the year compared'}: {_rounded(implied, decimals)} {figure.printed_unit} ≥ 0",
+            f"± {tolerance}", implied >= -tolerance,
+            f"this year's {anchor.printed_text} less the stated change",
+        )
 
     # narrative_prior_amount_equals_prior_document
     def prior_amount(self, doc: _Document, figure) -> tuple[bool, str, TableFigure | None]:
