@@ -36,18 +36,6 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-# Modules that read the same costly warehouse run in the same test process.
-_SHARED_PROCESS = {"tests.test_national": "national corpus", "tests.test_distributed": "national corpus"}
-
-
-def pytest_collection_modifyitems(items):
-    """pytest-xdist (--dist loadgroup) runs each module whole in one of its processes,
-    so a module's session warehouses are built once."""
-    for item in items:
-        module = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(_SHARED_PROCESS.get(module, module)))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
     """Each session gets its own extraction cache and Dagster home, and never touches
