@@ -7,6 +7,7 @@ INSTALLED := $(VENV)/.installed
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 CHROMIUM := /usr/bin/chromium
 REDIS_SERVER := /usr/bin/redis-server
+PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export DAGSTER_HOME := $(CURDIR)/.dagster
@@ -40,8 +41,14 @@ $(REDIS_SERVER):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq redis-server
 
+# Debian's poppler-utils (pdftotext, pdfinfo): the corpus scorer in ../shared/tools reads
+# the PDFs' text with them, independently of cnbudget's own reading.
+$(PDFTOTEXT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq poppler-utils
+
 # Load every PDF in raw/ into warehouse.duckdb, print what was found, document the models.
-run: $(INSTALLED)
+run: $(INSTALLED) $(PDFTOTEXT)
 	$(BIN)/cnbudget load raw --warehouse warehouse.duckdb
 	cd dbt_project && CNBUDGET_WAREHOUSE=$(CURDIR)/warehouse.duckdb ../$(BIN)/dbt docs generate --profiles-dir . --quiet
 

@@ -258,17 +258,19 @@ def test_a_corrected_pdf_becomes_the_current_version(seed_warehouse, seed_spec, 
     assert per_version[0][1] == per_version[1][1] > 400  # both versions stay queryable
 
 
-def test_two_concurrent_loads_end_with_a_correct_warehouse(corpus_warehouse, corpus_dir, tmp_path):
+def test_two_concurrent_loads_end_with_a_correct_warehouse(seed_warehouse, tmp_path):
+    """Two loads of the same file into one new warehouse at once: they wait for each
+    other's writes (DuckDB has one writer) and end with the warehouse one load builds."""
     warehouse = tmp_path / "warehouse.duckdb"
     env = {**os.environ, "CNBUDGET_WAREHOUSE": str(warehouse)}
-    command = [sys.executable, "-m", "cnbudget.cli", "load", *map(str, corpus_pdfs(corpus_dir)), "--workers", "1"]
+    command = [sys.executable, "-m", "cnbudget.cli", "load", str(SEED_PDF), "--workers", "1"]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     for process, (out, err) in zip((first, second), outputs):
         assert process.returncode == 0, out[-2000:] + err[-2000:]
         assert "could not set lock" not in (out + err).lower()
-    assert fingerprint(warehouse) == fingerprint(corpus_warehouse)
+    assert fingerprint(warehouse) == fingerprint(seed_warehouse)
 
 
 def test_in_a_batch_the_later_file_becomes_current_however_fast_each_extracts(seed_warehouse, seed_spec, tmp_path):
