@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 CHROMIUM := /usr/bin/chromium
+REDIS_SERVER := /usr/bin/redis-server
+PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export DAGSTER_HOME := $(CURDIR)/.dagster
@@ -33,12 +35,24 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq chromium chromium-driver
 
+# Debian's Redis: the broker the distributed tests and benchmark start (on loopback, a
+# free port) for the Celery extraction workers they start.
+$(REDIS_SERVER):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq redis-server
+
+# Debian's poppler-utils (pdftotext, pdfinfo): the corpus scorer in ../shared/tools reads
+# the PDFs' text with them, independently of cnbudget's own reading.
+$(PDFTOTEXT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq poppler-utils
+
 # Load every PDF in raw/ into warehouse.duckdb, print what was found, document the models.
-run: $(INSTALLED)
+run: $(INSTALLED) $(PDFTOTEXT)
 	$(BIN)/cnbudget load raw --warehouse warehouse.duckdb
 	cd dbt_project && CNBUDGET_WAREHOUSE=$(CURDIR)/warehouse.duckdb ../$(BIN)/dbt docs generate --profiles-dir . --quiet
 
-test: $(INSTALLED) $(CJK_FONT) $(CHROMIUM)
+test: $(INSTALLED) $(CJK_FONT) $(CHROMIUM) $(REDIS_SERVER)
 	$(BIN)/pytest
 
 check: $(INSTALLED)
@@ -48,10 +62,11 @@ check: $(INSTALLED)
 report: $(INSTALLED)
 	$(BIN)/cnbudget report --warehouse warehouse.duckdb
 
-# Extraction speed and memory (figures for the notes; no timed tests).
-bench: $(INSTALLED) $(CJK_FONT) $(CHROMIUM)
+# Extraction speed and memory, local and on Celery workers (figures for the notes; no timed tests).
+bench: $(INSTALLED) $(CJK_FONT) $(CHROMIUM) $(REDIS_SERVER)
 	$(BIN)/python -m tests.benchmarks.extraction
 	$(BIN)/python -m tests.benchmarks.loads
+	$(BIN)/python -m tests.benchmarks.distributed
 	$(BIN)/python -m tests.benchmarks.report
 
 # The Dagster UI on this project (the same local instance the CLI records runs in).

@@ -146,3 +146,19 @@ def _loaded_once(tmp_path_factory, name: str, paths: list[Path], complete: bool 
 def full_warehouse(corpus_dir, tmp_path_factory) -> Path:
     """The seed rendering plus the corpus: departments side by side across years."""
     return _loaded_once(tmp_path_factory, "full", [REPO / "raw", *corpus_pdfs(corpus_dir)])
+
+
+# The national corpus's fixtures live here, not in test_national.py: the distributed
+# tests compare a load on Celery workers with the same local load.
+@pytest.fixture(scope="session")
+def national_dir(corpus_dir) -> Path:
+    folder = corpus_dir / "national"
+    if not folder.is_dir() or not list(folder.glob("*.pdf")):
+        pytest.skip(f"the national corpus is not at {folder} (CI provides it beside the clone)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def national_warehouse(national_dir, tmp_path_factory) -> Path:
+    """The 26 PDFs through the Dagster assets (some are refused by design), once per run."""
+    return _loaded_once(tmp_path_factory, "national", [national_dir], complete=False)

@@ -258,17 +258,19 @@ def test_a_corrected_pdf_becomes_the_current_version(seed_warehouse, seed_spec, 
     assert per_version[0][1] == per_version[1][1] > 400  # both versions stay queryable
 
 
-def test_two_concurrent_loads_end_with_a_correct_warehouse(corpus_warehouse, corpus_dir, tmp_path):
+def test_two_concurrent_loads_end_with_a_correct_warehouse(seed_warehouse, tmp_path):
+    """Two loads of the same file into one new warehouse at once: they wait for each
+    other's writes (DuckDB has one writer) and end with the warehouse one load builds."""
     warehouse = tmp_path / "warehouse.duckdb"
     env = {**os.environ, "CNBUDGET_WAREHOUSE": str(warehouse)}
-    command = [sys.executable, "-m", "cnbudget.cli", "load", *map(str, corpus_pdfs(corpus_dir)), "--workers", "1"]
+    command = [sys.executable, "-m", "cnbudget.cli", "load", str(SEED_PDF), "--workers", "1"]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     outputs = [p.communicate(timeout=600) for p in (first, second)]
     for process, (out, err) in zip((first, second), outputs):
         assert process.returncode == 0, out[-2000:] + err[-2000:]
         assert "could not set lock" not in (out + err).lower()
-    assert fingerprint(warehouse) == fingerprint(corpus_warehouse)
+    assert fingerprint(warehouse) == fingerprint(seed_warehouse)
 
 
 def test_in_a_batch_the_later_file_becomes_current_however_fast_each_extracts(seed_warehouse, seed_spec, tmp_path):
@@ -302,6 +304,30 @@ def test_processes_opening_a_new_dagster_instance_at_once_all_succeed(tmp_path):
     ]
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, "\n".join(errors)[-3000:]
+
+
+def test_a_failure_inside_cnbudget_costs_only_its_file(tmp_path):
+    """Issue #13: an unexpected exception while extracting one file and another while
+    loading one (injected by CNBUDGET_FAULT) record each file as internal_error naming
+    it and the stage; the seed of the same batch loads, builds and is checked; exit 2."""
+    drawn = []
+    for rows, name in ((3, "fails_extracting.pdf"), (4, "fails_loading.pdf")):  # two contents, two documents
+        drawn.append(tmp_path / name)
+        render_document(one_table_document(SPLIT_CODE_COLUMNS, numbered_rows(rows)), drawn[-1])
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {**os.environ, "CNBUDGET_FAULT": "extraction:fails_extracting.pdf,loading:fails_loading.pdf"}
+    run = subprocess.run([sys.executable, "-m", "cnbudget.cli", "load", str(SEED_PDF), *map(str, drawn),
+                          "--warehouse", str(warehouse)], capture_output=True, text=True, env=env)
+    assert run.returncode == 2, run.stdout[-3000:] + run.stderr[-3000:]
+    for name, stage in (("fails_extracting.pdf", "extraction"), ("fails_loading.pdf", "loading")):
+        assert f"{name}: refused (internal_error) — {name}: cnbudget failed during {stage} (InjectedFault" in run.stdout
+    seed_id = document_id_for(sha256_of(SEED_PDF))
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        refused = sorted((Path(f).name, k) for f, k in conn.execute("select source_file, error_kind from raw.load_errors").fetchall())
+        loaded = [Path(f).name for (f,) in conn.execute("select source_file from raw.documents").fetchall()]
+        verdicts = conn.execute("select count(*) from dq.identity_results where document_id = ?", [seed_id]).fetchone()[0]
+    assert refused == [("fails_extracting.pdf", "internal_error"), ("fails_loading.pdf", "internal_error")]
+    assert loaded == [SEED_PDF.name] and verdicts > 400
 
 
 def test_a_truncated_extraction_cache_entry_is_extracted_again(tmp_path):

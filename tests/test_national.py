@@ -37,25 +37,6 @@ def _truth(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="session")
-def national_dir(corpus_dir) -> Path:
-    folder = corpus_dir / "national"
-    if not folder.is_dir() or not list(folder.glob("*.pdf")):
-        pytest.skip(f"the national corpus is not at {folder} (CI provides it beside the clone)")
-    return folder
-
-
-@pytest.fixture(scope="session")
-def national_warehouse(national_dir, tmp_path_factory) -> Path:
-    """The 26 PDFs through the Dagster assets, once per session."""
-    from cnbudget.pipeline import load
-
-    warehouse = tmp_path_factory.mktemp("national") / "warehouse.duckdb"
-    outcome = load([national_dir], warehouse, quiet=True)
-    assert outcome.transform_ok, outcome.transform_error
-    return warehouse
-
-
 @pytest.fixture(scope="module")
 def national(national_warehouse):
     conn = duckdb.connect(str(national_warehouse), read_only=True)

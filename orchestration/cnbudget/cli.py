@@ -48,14 +48,15 @@ def main() -> None:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help=f"Extraction processes at once (default: ${settings.WORKERS_ENV} or the number of cores).",
+    help=f"Extraction processes at once (default: ${settings.WORKERS_ENV} or the number of cores); "
+    f"with ${settings.CELERY_BROKER_ENV} set, the Celery workers extract instead.",
 )
 def load(paths: tuple[Path, ...], warehouse: Path | None, workers: int | None) -> None:
     """Load PDFs (files or folders; default: the landing folder raw/).
 
     Each PDF is a partition of the ingest assets (its content hash): extracted in
-    parallel, loaded one at a time, then the dbt models are built and the identity
-    checks run. The same file twice changes nothing; a corrected file for the same
+    parallel (here, or on the Celery workers of $CNBUDGET_CELERY_BROKER), loaded one
+    at a time, then the dbt models are built and the identity checks run. The same file twice changes nothing; a corrected file for the same
     department, year and kind becomes the current version. Exits 2 when any file
     was refused (the others still load), 1 when the models fail to build.
 
@@ -63,14 +64,21 @@ def load(paths: tuple[Path, ...], warehouse: Path | None, workers: int | None) -
     Examples:
       cnbudget load
       cnbudget load budgets/2025/ extra.pdf --workers 2
+      CNBUDGET_CELERY_BROKER=redis://127.0.0.1:6379/0 cnbudget load budgets/   # on the Celery workers
     """
+    from cnbudget.ingest.celery_cluster import WorkersUnavailable
     from cnbudget.pipeline import load as run_load
 
     warehouse_path = settings.export_environment(warehouse)
     targets = list(paths) or [settings.landing_dir()]
-    click.echo(f"Loading {', '.join(str(p) for p in targets)} into {warehouse_path}")
-    with _ProgressBars() as progress:
-        outcome = run_load(targets, warehouse_path, quiet=True, workers=workers, progress=progress)
+    where = f", extracting on the Celery workers of {settings.celery_broker()}" if settings.celery_broker() else ""
+    click.echo(f"Loading {', '.join(str(p) for p in targets)} into {warehouse_path}{where}")
+    try:
+        with _ProgressBars() as progress:
+            outcome = run_load(targets, warehouse_path, quiet=True, workers=workers, progress=progress)
+    except WorkersUnavailable as error:
+        click.echo(f"cnbudget load: {error}", err=True)
+        sys.exit(1)
     _print_load_summary(outcome, warehouse_path)
     if not outcome.transform_ok:
         click.echo(f"dbt build failed: {outcome.transform_error}", err=True)

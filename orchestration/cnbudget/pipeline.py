@@ -2,6 +2,7 @@
 
 A load registers each PDF as a partition (its content hash), then
 1. stages the partitions (extraction to Parquet) in up to `workers` processes at once,
+   or on the Celery workers of CNBUDGET_CELERY_BROKER (ingest/staging.py),
 2. applies them to the raw layer one at a time, in file order (DuckDB has one writer),
    each as soon as it is staged, while the workers extract the next ones,
 3. builds the dbt models (and runs their tests), then materializes dq/identity_results

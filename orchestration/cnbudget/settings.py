@@ -23,6 +23,9 @@ CAMELOT_ENGINE_ENV = "CNBUDGET_CAMELOT_ENGINE"
 MAX_PAGES_ENV = "CNBUDGET_MAX_PAGES"
 HANDOFF_ENV = "CNBUDGET_HANDOFF_URL"
 WORKERS_ENV = "CNBUDGET_WORKERS"
+CELERY_BROKER_ENV = "CNBUDGET_CELERY_BROKER"
+CELERY_VISIBILITY_TIMEOUT_ENV = "CNBUDGET_CELERY_VISIBILITY_TIMEOUT"
+FAULT_ENV = "CNBUDGET_FAULT"  # stage:file name[,…], e.g. loading:a.pdf (fault drills and tests)
 
 
 def warehouse_path() -> Path:
@@ -54,6 +57,18 @@ def workers() -> int:
     return max(1, int(os.environ.get(WORKERS_ENV, str(os.cpu_count() or 1))))
 
 
+def celery_broker() -> str | None:
+    """The Celery broker whose workers extract (redis://host:6379/0); unset: this machine does."""
+    return os.environ.get(CELERY_BROKER_ENV) or None
+
+
+def celery_visibility_timeout() -> int:
+    """Seconds after which Redis hands a document a worker took but never finished (the
+    worker's machine is gone) to another worker. Longer than any one extraction: a
+    document still extracting after it is extracted twice."""
+    return int(os.environ.get(CELERY_VISIBILITY_TIMEOUT_ENV, "600"))
+
+
 def max_pages() -> int:
     """Longer PDFs are refused (a budget runs to tens of pages; a 1,000-page file is a mistake)."""
     return int(os.environ.get(MAX_PAGES_ENV, "500"))
@@ -81,3 +96,13 @@ def dbt_executable() -> str:
     """dbt from this interpreter's environment, so a venv works without being activated."""
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+class InjectedFault(RuntimeError):
+    """Raised where CNBUDGET_FAULT asks: proves a failure there costs only that file."""
+
+
+def inject_fault(stage: str, path: Path | str) -> None:
+    """Fail here if CNBUDGET_FAULT names this stage (extraction, loading) and file."""
+    if f"{stage}:{Path(path).name}" in os.environ.get(FAULT_ENV, "").split(","):
+        raise InjectedFault(f"fault injected by {FAULT_ENV} during {stage}")

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from cnbudget.extract.pages import open_pdf
-from cnbudget.ingest.staging import peak_memory_mib
+from cnbudget.memory import peak_memory_mib
 from tests.benchmarks.extraction import REPO, documents, scratch_environment
 
 

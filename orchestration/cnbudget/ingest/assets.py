@@ -1,11 +1,13 @@
 """The ingest assets, one partition per PDF (its content hash):
 
-staged/budget_document  extract the PDF (camelot) and leave Parquet at the hand-off
-                        location: runs in parallel, never touches DuckDB;
+staged/budget_document  extract the PDF (camelot) and leave Parquet, or the reason it is
+                        refused, at the hand-off location: runs in parallel, on any
+                        machine, never touches DuckDB;
 raw/budget_document     apply the hand-off to the DuckDB raw layer (raw.documents,
-                        raw.cells, ...) in one transaction: in the pool "duckdb_writer"
-                        and under the warehouse lock, so writes are serialized however
-                        many extractions run.
+                        raw.cells, ...) in one transaction, or record the refusal in
+                        raw.load_errors: in the pool "duckdb_writer" and under the
+                        warehouse lock, so writes are serialized however many
+                        extractions run.
 
 The raw tables are one asset, not one each: a document's rows are written to all of
 them at once or not at all, and the loader is the one serial step of a load, where
@@ -31,12 +33,12 @@ from pydantic import Field
 from cnbudget import settings
 from cnbudget.extract.document import document_id_for, extract_document, sha256_of
 from cnbudget.extract.errors import DocumentError
-from cnbudget.ingest.handoff import read_handoff, write_handoff
+from cnbudget.ingest.handoff import Refusal, read_handoff, read_refusal, write_handoff, write_refusal
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
-from cnbudget.ingest.staging import peak_memory_mib
 from cnbudget.ingest.frames import raw_frames
 from cnbudget.ingest.warehouse import RAW_TABLES, apply_frames, record_load_error, warehouse_lock
+from cnbudget.memory import peak_memory_mib
 
 budget_documents = DynamicPartitionsDefinition(name="budget_documents")
 STAGED_DOCUMENT = AssetKey(["staged", "budget_document"])
@@ -77,19 +79,18 @@ def internal_error(path: Path, stage: str, error: BaseException) -> DocumentErro
     )
 
 
-def _refuse(warehouse: DuckDBResource, path: Path, error: DocumentError, document_id: str) -> Failure:
-    """Record a refusal in raw.load_errors and turn it into the run's failure."""
-    sha = sha256_of(path) if path.exists() else None
-    with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
-        record_load_error(conn, str(path), error, sha, document_id)
-    return Failure(description=str(error), metadata={"reason": error.kind, "source_file": str(path)})
+def _staged_refusal(path: Path, error: DocumentError, document_id: str) -> MaterializeResult:
+    """Stage a refusal for the loader, which records it in raw.load_errors."""
+    sha = sha256_of(path) if path.is_file() else None
+    location = write_refusal(Refusal(str(path), sha, error.kind, str(error)), document_id, settings.handoff_url())
+    return MaterializeResult(metadata={"source_file": str(path), "refused": error.kind, "reason": str(error),
+                                       "handoff": location})
 
 
 @asset(key=STAGED_DOCUMENT, partitions_def=budget_documents, group_name="ingest")
-def staged_budget_document(
-    context: AssetExecutionContext, config: SourceFile, warehouse: DuckDBResource
-) -> MaterializeResult:
-    """Extract every budget table of one PDF and stage it as Parquet for the loader."""
+def staged_budget_document(context: AssetExecutionContext, config: SourceFile) -> MaterializeResult:
+    """Extract every budget table of one PDF and stage it as Parquet for the loader; a
+    PDF that cannot be loaded is staged as its refusal, which the loader records."""
     document_id = context.partition_key
     path = Path(config.path) if config.path else find_in_landing(document_id, settings.landing_dir())
     try:
@@ -97,12 +98,13 @@ def staged_budget_document(
             raise DocumentError("missing_file", f"{path}: no such file")
         if document_id_for(sha256_of(path)) != document_id:
             raise DocumentError("changed_file", f"{path.name}: its content no longer has id {document_id}")
+        settings.inject_fault("extraction", path)
         document = extract_document(path, settings.cache_dir())
         frames = raw_frames(document)
     except DocumentError as error:
-        raise _refuse(warehouse, path, error, document_id) from error
+        return _staged_refusal(path, error, document_id)
     except Exception as error:  # noqa: BLE001 - a bug met on one file: recorded, the batch goes on
-        raise _refuse(warehouse, path, internal_error(path, "extraction", error), document_id) from error
+        return _staged_refusal(path, internal_error(path, "extraction", error), document_id)
     location = write_handoff(frames, document_id, settings.handoff_url())
     tables = MetadataValue.md(
         "| # | label | kind | title | unit | pages | rows |\n|---|---|---|---|---|---|---|\n"
@@ -135,16 +137,36 @@ def staged_budget_document(
     partitions_def=budget_documents,
     group_name="raw",
     pool=DUCKDB_WRITER_POOL,
+    # Run by Celery workers (a UI run with CNBUDGET_CELERY_BROKER set), loading goes to its
+    # own queue, which only the one worker beside the warehouse listens to.
+    op_tags={"dagster-celery/queue": DUCKDB_WRITER_POOL},
     description="One PDF's rows in the DuckDB raw layer:\n\n"
     + "\n".join(f"- `raw.{name}`: {RAW_DESCRIPTIONS[name]}" for name in RAW_TABLES),
 )
 def raw_budget_document(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """Apply one staged document to the raw layer in a single transaction (a new
-    version if its department, year and kind were loaded before; nothing if unchanged)."""
+    version if its department, year and kind were loaded before; nothing if unchanged),
+    or record its refusal in raw.load_errors and fail with it."""
     document_id = context.partition_key
-    frames = read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
-    with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
-        result = apply_frames(conn, frames)
+    refusal = read_refusal(document_id, settings.handoff_url())
+    if refusal is not None:
+        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+            record_load_error(conn, refusal.source_file, DocumentError(refusal.kind, refusal.message),
+                              refusal.sha256, document_id)
+        raise Failure(description=refusal.message,
+                      metadata={"reason": refusal.kind, "source_file": refusal.source_file})
+    source = context.run.tags.get("cnbudget/source_file", document_id)
+    try:
+        frames = read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
+        source = str(frames["documents"].source_file.iloc[0])
+        settings.inject_fault("loading", source)
+        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+            result = apply_frames(conn, frames)  # one transaction: all of the document or nothing
+    except Exception as error:  # noqa: BLE001 - a bug met loading one file: recorded, the batch goes on
+        refusal = internal_error(Path(source), "loading", error)
+        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+            record_load_error(conn, source, refusal, None, document_id)
+        raise Failure(description=str(refusal), metadata={"reason": refusal.kind, "source_file": source}) from error
     return MaterializeResult(
         metadata={
             "status": result.status,

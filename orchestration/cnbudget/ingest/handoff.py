@@ -1,15 +1,31 @@
-"""The hand-off between extraction and loading: one Parquet file per raw table and
-document, at a location that is a setting (a folder, or any fsspec URL such as
-s3://bucket/prefix when extraction runs on other machines)."""
+"""The hand-off between extraction and loading, at a location that is a setting (a
+folder, or any fsspec URL such as s3://bucket/prefix when extraction runs on other
+machines). Per document, either one Parquet file per raw table or, for a PDF that
+extraction refused, refusal.json: the loader, the one writer of the warehouse, records
+both, so extraction never needs to reach the warehouse."""
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import asdict, dataclass
 
 import duckdb
 import fsspec
 import pandas as pd
 from fsspec.implementations.local import LocalFileSystem
+
+REFUSAL_FILE = "refusal.json"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why extraction refused a PDF: a row of raw.load_errors once the loader records it."""
+
+    source_file: str
+    sha256: str | None
+    kind: str  # raw.load_errors.error_kind
+    message: str  # names the file and the reason
 
 
 def _location(url: str, document_id: str) -> tuple[fsspec.AbstractFileSystem, str, str]:
@@ -27,13 +43,18 @@ def _connection(fs: fsspec.AbstractFileSystem) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def _partial_name() -> str:
+    # Files are written under a name of this process, then moved: a concurrent load of
+    # the same document never reads a half-written file, and an extraction retried after
+    # its worker died never leaves one.
+    return f"partial-{os.getpid()}"
+
+
 def write_handoff(frames: dict[str, pd.DataFrame], document_id: str, url: str) -> str:
     """Write every frame as Parquet under url/document_id/; returns that folder."""
     fs, folder, duckdb_folder = _location(url, document_id)
     fs.makedirs(folder, exist_ok=True)
-    # Written under a name of this process, then moved: a concurrent load of the same
-    # document never reads a half-written file.
-    partial = f"partial-{os.getpid()}"
+    partial = _partial_name()
     with _connection(fs) as conn:
         for name, frame in frames.items():
             conn.register("frame", frame)
@@ -41,7 +62,31 @@ def write_handoff(frames: dict[str, pd.DataFrame], document_id: str, url: str) -
             conn.unregister("frame")
     for name in frames:
         fs.mv(f"{folder}/{name}.{partial}", f"{folder}/{name}.parquet")
+    # The same content staged before under other settings (a page limit) may have been refused.
+    if fs.exists(f"{folder}/{REFUSAL_FILE}"):
+        fs.rm(f"{folder}/{REFUSAL_FILE}")
     return f"{url.rstrip('/')}/{document_id}"
+
+
+def write_refusal(refusal: Refusal, document_id: str, url: str) -> str:
+    """Leave the refusal for the loader under url/document_id/; returns that folder.
+    A refusal there wins over Parquet of an earlier staging of the same content."""
+    fs, folder, _ = _location(url, document_id)
+    fs.makedirs(folder, exist_ok=True)
+    partial = f"{folder}/{REFUSAL_FILE}.{_partial_name()}"
+    with fs.open(partial, "w", encoding="utf-8") as out:
+        json.dump(asdict(refusal), out, ensure_ascii=False)
+    fs.mv(partial, f"{folder}/{REFUSAL_FILE}")
+    return f"{url.rstrip('/')}/{document_id}"
+
+
+def read_refusal(document_id: str, url: str) -> Refusal | None:
+    fs, folder, _ = _location(url, document_id)
+    try:
+        with fs.open(f"{folder}/{REFUSAL_FILE}", "r", encoding="utf-8") as found:
+            return Refusal(**json.load(found))
+    except FileNotFoundError:
+        return None
 
 
 def read_handoff(document_id: str, url: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

@@ -2,30 +2,24 @@
 yearly schedule that reloads a fiscal year."""
 
 from dagster import (
-    AssetSelection,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SensorResult,
-    define_asset_job,
     schedule,
     sensor,
 )
 
 from cnbudget import settings
-from cnbudget.ingest.assets import budget_documents, raw_budget_document, staged_budget_document
+from cnbudget.ingest.assets import budget_documents
+from cnbudget.ingest.job import ingest_executor, ingest_job
 from cnbudget.ingest.landing import document_id_of, pdf_files
 
-# One run per document: extraction then loading. Backfill it from the UI, or with
-# `dagster job backfill -m cnbudget.definitions -j ingest_documents --partitions ID,ID` (or `cnbudget load`).
-ingest_documents_job = define_asset_job(
-    "ingest_documents",
-    selection=AssetSelection.assets(staged_budget_document, raw_budget_document),
-    partitions_def=budget_documents,
-    description="Extract one budget PDF (a partition: its content hash) and load it into the raw layer.",
-)
+# The job the UI, the sensor and the schedule run: on the Dask cluster when the code
+# location's environment names one (CNBUDGET_DASK_SCHEDULER), else in each run's process.
+ingest_documents_job = ingest_job(ingest_executor())
 
 
 def _landed_ids(folder) -> list[str]:
