@@ -29,7 +29,7 @@ def main() -> None:
     with scratch_environment() as scratch:
         (scratch / "twin").mkdir()
         twin = render_variant(load_spec(SEED_SPEC), scratch / "twin" / "corrupted_twin.pdf", print_wrong_item_amount)
-        docs = documents() + [twin]
+        docs = documents()["seed + Putuo"] + [twin]
         warehouse = scratch / "warehouse.duckdb"
         load(docs, warehouse, quiet=True)
 
