@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 from filelock import FileLock
 
@@ -96,6 +97,27 @@ def seed_load(tmp_path_factory) -> CliRun:
 def seed_warehouse(seed_load) -> Path:
     assert seed_load.returncode == 0, seed_load.stdout + seed_load.stderr
     return seed_load.warehouse
+
+
+def warehouse_digests(warehouse: Path) -> dict[str, tuple[int, str]]:
+    """Every table and view of the warehouse (raw, dbt's models, dq): its row count and an
+    order-independent digest of its rows, leaving out when they were written (timestamps)."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        columns: dict[str, list[str]] = {}
+        for schema, table, column, data_type in conn.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "order by table_schema, table_name, ordinal_position"
+        ).fetchall():
+            kept = columns.setdefault(f'"{schema}"."{table}"', [])
+            if not data_type.startswith(("TIMESTAMP", "DATE", "TIME")):
+                kept.append(f'"{column}"')
+        return {
+            table: conn.execute(
+                "select count(*), md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
+                f"from (select {', '.join(kept)} from {table}) t"
+            ).fetchone()
+            for table, kept in columns.items()
+        }
 
 
 def render_variant(spec: dict, out: Path, change) -> Path:

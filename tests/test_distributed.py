@@ -24,7 +24,7 @@ from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.ingest.job import ingest_documents_on_celery
 from cnbudget.ingest.staging import StageJob, staging_run_config
 from tests.celery_workers import CeleryWorkers, free_loopback_port
-from tests.conftest import CORPUS_DIR, REPO, SEED_PDF, CliRun, corpus_pdfs
+from tests.conftest import CORPUS_DIR, REPO, SEED_PDF, CliRun, corpus_pdfs, warehouse_digests
 from tests.test_dagster import fingerprint
 
 NATIONAL_DIR = CORPUS_DIR / "national"
@@ -53,27 +53,6 @@ def cli_load(files: list[Path], warehouse: Path, env: dict) -> CliRun:
         capture_output=True, text=True, env=env, timeout=LOAD_TIMEOUT_SECONDS,
     )
     return CliRun(warehouse, result.returncode, result.stdout, result.stderr)
-
-
-def warehouse_digests(warehouse: Path) -> dict[str, tuple[int, str]]:
-    """Every table and view of the warehouse (raw, dbt's models, dq): its row count and an
-    order-independent digest of its rows, leaving out when they were written (timestamps)."""
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        columns: dict[str, list[str]] = {}
-        for schema, table, column, data_type in conn.execute(
-            "select table_schema, table_name, column_name, data_type from information_schema.columns "
-            "order by table_schema, table_name, ordinal_position"
-        ).fetchall():
-            kept = columns.setdefault(f'"{schema}"."{table}"', [])
-            if not data_type.startswith(("TIMESTAMP", "DATE", "TIME")):
-                kept.append(f'"{column}"')
-        return {
-            table: conn.execute(
-                "select count(*), md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
-                f"from (select {', '.join(kept)} from {table}) t"
-            ).fetchone()
-            for table, kept in columns.items()
-        }
 
 
 def celery_hosts(instance: DagsterInstance, since: datetime) -> dict[tuple[str, str], list[str]]:

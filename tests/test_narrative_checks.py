@@ -21,8 +21,8 @@ from cnbudget.quality.narrative import (
     evaluate_narrative,
     load_narrative_catalogue,
     report_lines,
-    write_narrative_results,
 )
+from cnbudget.quality.narrative_results import write_narrative_results
 from tests.conftest import SEED_PDF, render_variant, seed_table
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -58,7 +58,9 @@ def load(paths: tuple[Path, ...], warehouse: Path | None, workers: int | None) -
     parallel (here, or on the Celery workers of $CNBUDGET_CELERY_BROKER), loaded one
     at a time, then the dbt models are built and the identity checks run. The same file twice changes nothing; a corrected file for the same
     department, year and kind becomes the current version. Exits 2 when any file
-    was refused (the others still load), 1 when the models fail to build.
+    was refused or could not be checked (the others still load and are checked), 1
+    when the models fail to build. A document's own inconsistencies are findings of
+    the checks, never a failed load.
 
     \b
     Examples:
@@ -83,7 +85,7 @@ def load(paths: tuple[Path, ...], warehouse: Path | None, workers: int | None) -
     if not outcome.transform_ok:
         click.echo(f"dbt build failed: {outcome.transform_error}", err=True)
         sys.exit(1)
-    if outcome.refused:
+    if outcome.refused or outcome.unchecked:
         sys.exit(2)
 
 
@@ -167,6 +169,8 @@ def _print_load_summary(outcome, warehouse_path: Path) -> None:
                 f"\n✓ {file.path.name}  [{file.document_id}]  {doc[0]} {doc[1]} {doc[2]}, "
                 f"{doc[3]} pages, {len(tables)} tables ({file.status})"
             )
+            for note in file.notes:
+                click.echo(f"    ! {note}")
             for label, title, kind, unit, first, last, rows, empty, numbers in tables:
                 pages = f"p{first}" if first == last else f"p{first}-{last}"
                 shape = "empty" if empty else f"{rows} rows, {numbers} numbers"
@@ -181,6 +185,8 @@ def _print_load_summary(outcome, warehouse_path: Path) -> None:
     click.echo(f"{loaded} loaded, {len(outcome.refused)} refused.")
     if outcome.unchanged_since:
         click.echo(f"No document is new: the models and checks stand as built at {outcome.unchanged_since}.")
+    for unchecked in outcome.unchecked:
+        click.echo(f"✗ {Path(unchecked['source_file']).name}: not checked ({unchecked['stage']}) — {unchecked['message']}")
     if outcome.check_results:
         failed = [name for name, ok in outcome.check_results.items() if not ok]
         click.echo(

@@ -35,6 +35,7 @@ class FileOutcome:
     error: str = ""
     reason: str = ""  # the refusal's kind (raw.load_errors.error_kind)
     version: int | None = None
+    notes: list[str] = field(default_factory=list)  # damage found and repaired on the way (a cache entry)
 
     @property
     def loaded(self) -> bool:
@@ -48,6 +49,9 @@ class LoadOutcome:
     transform_error: str = ""
     check_results: dict[str, bool] = field(default_factory=dict)  # check name -> passed
     unchanged_since: str = ""  # nothing loaded: when the standing models and checks were built
+    # Loaded documents cnbudget failed to check (an exception in its identities or
+    # narrative checks): source_file, document_id, stage, message; the others were checked.
+    unchecked: list[dict] = field(default_factory=list)
 
     @property
     def refused(self) -> list[FileOutcome]:
@@ -72,7 +76,7 @@ class _Silent:
 
 def _apply_staged(file: FileOutcome, resources: dict, instance: DagsterInstance, quiet: bool) -> bool:
     """Apply one staged document to the raw layer (a Dagster run of raw/budget_document); record how."""
-    from cnbudget.ingest.assets import raw_budget_document, staged_budget_document
+    from cnbudget.ingest.assets import SOURCE_PATH_TAG, raw_budget_document, staged_budget_document
 
     result = materialize(
         [staged_budget_document, raw_budget_document],
@@ -82,11 +86,12 @@ def _apply_staged(file: FileOutcome, resources: dict, instance: DagsterInstance,
         instance=instance,
         raise_on_error=False,
         run_config=QUIET_LOGS if quiet else None,
-        tags={"cnbudget/source_file": file.path.name},
+        tags={"cnbudget/source_file": file.path.name, SOURCE_PATH_TAG: str(file.path.resolve())},
     )
     if result.success:
         metadata = result.get_asset_materialization_events()[0].materialization.metadata
         file.status, file.version = metadata["status"].value, metadata["version"].value
+        file.notes.extend(metadata["notes"].value)
     else:
         file.status = "refused"
         file.error, file.reason = run_failure(result)
@@ -138,6 +143,7 @@ def load(
         for index, staged in pool.staged_in_order(jobs, instance):
             file = pending[index]
             progress.staged(file.path, staged.ok)
+            file.notes.extend(staged.notes)
             if not staged.ok:
                 file.status, file.error, file.reason = "refused", staged.error, staged.reason
                 progress.loaded(file.path, False)
@@ -167,6 +173,9 @@ def load(
         outcome.transform_ok = result.success
         outcome.transform_error = "" if result.success else run_failure(result)[0]
         outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+        for event in result.get_asset_materialization_events():
+            unchecked = event.materialization.metadata.get("internal_errors")
+            outcome.unchecked.extend(unchecked.value if unchecked else [])
     return outcome
 
 
@@ -176,6 +185,7 @@ def _standing_build(warehouse: Path) -> str:
     import duckdb
 
     from cnbudget.quality.catalogue import load_catalogue
+    from cnbudget.quality.narrative_results import narrative_stale_reason
     from cnbudget.quality.results import stale_reason
     from cnbudget.transform.project import dbt_project
 
@@ -183,7 +193,7 @@ def _standing_build(warehouse: Path) -> str:
         return ""
     try:
         with duckdb.connect(str(warehouse), read_only=True) as conn:
-            if stale_reason(conn, load_catalogue()):
+            if stale_reason(conn, load_catalogue()) or narrative_stale_reason(conn):
                 return ""
             (validated_at,) = conn.execute("select validated_at from dq.identity_validation").fetchone()
     except duckdb.Error:  # held by a writer, or not a warehouse yet: build

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -25,7 +26,7 @@ HANDOFF_ENV = "CNBUDGET_HANDOFF_URL"
 WORKERS_ENV = "CNBUDGET_WORKERS"
 CELERY_BROKER_ENV = "CNBUDGET_CELERY_BROKER"
 CELERY_VISIBILITY_TIMEOUT_ENV = "CNBUDGET_CELERY_VISIBILITY_TIMEOUT"
-FAULT_ENV = "CNBUDGET_FAULT"  # stage:file name[,…], e.g. loading:a.pdf (fault drills and tests)
+FAULT_ENV = "CNBUDGET_FAULT"  # [sigkill@]stage:file name[,…], e.g. loading:a.pdf (fault drills and tests)
 
 
 def warehouse_path() -> Path:
@@ -103,6 +104,16 @@ class InjectedFault(RuntimeError):
 
 
 def inject_fault(stage: str, path: Path | str) -> None:
-    """Fail here if CNBUDGET_FAULT names this stage (extraction, loading) and file."""
-    if f"{stage}:{Path(path).name}" in os.environ.get(FAULT_ENV, "").split(","):
+    """Fail here if CNBUDGET_FAULT names this stage and file: `stage:a.pdf` raises,
+    `sigkill@stage:a.pdf` kills this process outright (the drill of a load killed there).
+    Stages: extraction, loading, transaction (inside the raw layer's transaction),
+    dbt (once dbt has built a model; the warehouse's file name), identities, narrative."""
+    faults = os.environ.get(FAULT_ENV, "").split(",")
+    if f"sigkill@{stage}:{Path(path).name}" in faults:
+        # A load killed outright takes its children (a dbt build) with it: the whole
+        # process group when this process leads one, as a load started on its own does.
+        if os.getpgid(0) == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGKILL)
+    if f"{stage}:{Path(path).name}" in faults:
         raise InjectedFault(f"fault injected by {FAULT_ENV} during {stage}")

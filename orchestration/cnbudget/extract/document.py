@@ -96,20 +96,24 @@ def document_id_for(sha256: str) -> str:
     return sha256[:16]
 
 
-def _read_cached(cached: Path, sha: str) -> ExtractedDocument | None:
-    """A cached extraction of this content, or None when there is none or it cannot be
-    trusted (truncated, corrupt, of other content): then the PDF is extracted again."""
+def _read_cached(cached: Path, sha: str) -> tuple[ExtractedDocument | None, str]:
+    """A cached extraction of this content, or None and why it cannot be trusted
+    (truncated, corrupt, of other content): then the PDF is extracted again."""
     if not cached.exists():
-        return None
+        return None, ""
     try:
         document = ExtractedDocument.from_json(cached.read_text(encoding="utf-8"))
-    except (ValueError, KeyError, TypeError, AttributeError):  # not a whole extraction
-        return None
-    return document if document.sha256 == sha else None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # not a whole extraction
+        return None, f"not a whole extraction ({type(error).__name__})"
+    if document.sha256 != sha:
+        return None, f"it holds the extraction of other content ({document.sha256[:16]})"
+    return document, ""
 
 
-def extract_document(path: Path, cache_dir: Path | None = None, engine: str | None = None) -> ExtractedDocument:
-    """Extract every budget table of one PDF; reuse a cached result of the same content."""
+def extract_document(path: Path, cache_dir: Path | None = None, engine: str | None = None,
+                     notes: list[str] | None = None) -> ExtractedDocument:
+    """Extract every budget table of one PDF; reuse a cached result of the same content.
+    A cache entry that cannot be trusted is replaced, and said so in `notes`."""
     path = Path(path)
     engine = engine or settings.camelot_engine()
     # Checked before the cache: a limit or a file that changed kind applies to cached content too.
@@ -117,10 +121,12 @@ def extract_document(path: Path, cache_dir: Path | None = None, engine: str | No
     open_pdf(path, settings.max_pages()).close()
     sha = sha256_of(path)
     cached = cache_dir / f"{sha}-v{EXTRACTOR_VERSION}-{engine}.json" if cache_dir else None
-    document = _read_cached(cached, sha) if cached else None
+    document, damage = _read_cached(cached, sha) if cached else (None, "")
     if document is not None:
         document.source_file = str(path)
         return document
+    if damage and notes is not None:
+        notes.append(f"extraction cache entry {cached} was damaged: {damage}; extracted again and replaced")
     document = _extract(path, sha, engine)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)

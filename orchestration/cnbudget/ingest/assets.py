@@ -32,8 +32,8 @@ from pydantic import Field
 
 from cnbudget import settings
 from cnbudget.extract.document import document_id_for, extract_document, sha256_of
-from cnbudget.extract.errors import DocumentError
-from cnbudget.ingest.handoff import Refusal, read_handoff, read_refusal, write_handoff, write_refusal
+from cnbudget.extract.errors import DocumentError, internal_error
+from cnbudget.ingest.handoff import HandoffDamaged, Refusal, read_handoff, read_refusal, write_handoff, write_refusal
 from cnbudget.ingest.landing import find_in_landing
 from cnbudget.ingest.narrative_store import NARRATIVE_DESCRIPTIONS
 from cnbudget.ingest.frames import raw_frames
@@ -57,25 +57,14 @@ RAW_DESCRIPTIONS = {
 }
 
 
+# The PDF a loader run applies: the loader stages it again from there if its hand-off is damaged.
+SOURCE_PATH_TAG = "cnbudget/source_path"
+
+
 class SourceFile(Config):
     path: str = Field(
         default="",
         description="The PDF to load. Empty: the landing folder's PDF whose content hash is the partition key.",
-    )
-
-
-def internal_error(path: Path, stage: str, error: BaseException) -> DocumentError:
-    """An unexpected exception while handling one file, as a refusal naming the file,
-    the stage and where in cnbudget it happened."""
-    import traceback
-
-    frames = traceback.extract_tb(error.__traceback__)
-    where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames) if "cnbudget" in f.filename), "")
-    return DocumentError(
-        "internal_error",
-        f"{path.name}: cnbudget failed during {stage} ({type(error).__name__}: {error}"
-        + (f", at {where})" if where else ")")
-        + "; the file's other outcome is unknown, the rest of the batch goes on",
     )
 
 
@@ -87,25 +76,31 @@ def _staged_refusal(path: Path, error: DocumentError, document_id: str) -> Mater
                                        "handoff": location})
 
 
+def _stage(path: Path, document_id: str, notes: list[str]):
+    """Extract one PDF (from the cache when it holds it) and write its hand-off;
+    returns the extraction and where it was staged."""
+    if not path.exists():
+        raise DocumentError("missing_file", f"{path}: no such file")
+    if document_id_for(sha256_of(path)) != document_id:
+        raise DocumentError("changed_file", f"{path.name}: its content no longer has id {document_id}")
+    settings.inject_fault("extraction", path)
+    document = extract_document(path, settings.cache_dir(), notes=notes)
+    return document, write_handoff(raw_frames(document), document_id, settings.handoff_url())
+
+
 @asset(key=STAGED_DOCUMENT, partitions_def=budget_documents, group_name="ingest")
 def staged_budget_document(context: AssetExecutionContext, config: SourceFile) -> MaterializeResult:
     """Extract every budget table of one PDF and stage it as Parquet for the loader; a
     PDF that cannot be loaded is staged as its refusal, which the loader records."""
     document_id = context.partition_key
     path = Path(config.path) if config.path else find_in_landing(document_id, settings.landing_dir())
+    notes: list[str] = []
     try:
-        if not path.exists():
-            raise DocumentError("missing_file", f"{path}: no such file")
-        if document_id_for(sha256_of(path)) != document_id:
-            raise DocumentError("changed_file", f"{path.name}: its content no longer has id {document_id}")
-        settings.inject_fault("extraction", path)
-        document = extract_document(path, settings.cache_dir())
-        frames = raw_frames(document)
+        document, location = _stage(path, document_id, notes)
     except DocumentError as error:
         return _staged_refusal(path, error, document_id)
     except Exception as error:  # noqa: BLE001 - a bug met on one file: recorded, the batch goes on
         return _staged_refusal(path, internal_error(path, "extraction", error), document_id)
-    location = write_handoff(frames, document_id, settings.handoff_url())
     tables = MetadataValue.md(
         "| # | label | kind | title | unit | pages | rows |\n|---|---|---|---|---|---|---|\n"
         + "\n".join(
@@ -125,10 +120,29 @@ def staged_budget_document(context: AssetExecutionContext, config: SourceFile) -
             "numbers_in_grids": document.coverage_tokens,
             "unaccounted_numbers": len(document.coverage_gaps),
             "handoff": location,
+            "notes": MetadataValue.json(notes),  # what was found damaged and replaced
             # sizing extraction workers: the most memory this process has held so far
             "process_peak_memory_mib": round(peak_memory_mib()),
         }
     )
+
+
+def _read_staged(context: AssetExecutionContext, notes: list[str]):
+    """The staged refusal or frames of the partition's document. A hand-off that cannot
+    be trusted is never loaded: the document is staged again here, and said so."""
+    document_id = context.partition_key
+    try:
+        refusal = read_refusal(document_id, settings.handoff_url())
+        return refusal, None if refusal else read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
+    except HandoffDamaged as damage:
+        source = context.run.tags.get(SOURCE_PATH_TAG) or str(find_in_landing(document_id, settings.landing_dir()))
+        notes.append(f"hand-off damaged: {damage}; staged again from {Path(source).name}")
+        context.log.warning(notes[-1])
+        try:
+            _stage(Path(source), document_id, notes)
+        except DocumentError as error:
+            return Refusal(source, None, error.kind, str(error)), None
+        return None, read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
 
 
 @asset(
@@ -148,29 +162,31 @@ def raw_budget_document(context: AssetExecutionContext, warehouse: DuckDBResourc
     version if its department, year and kind were loaded before; nothing if unchanged),
     or record its refusal in raw.load_errors and fail with it."""
     document_id = context.partition_key
-    refusal = read_refusal(document_id, settings.handoff_url())
-    if refusal is not None:
-        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
-            record_load_error(conn, refusal.source_file, DocumentError(refusal.kind, refusal.message),
-                              refusal.sha256, document_id)
-        raise Failure(description=refusal.message,
-                      metadata={"reason": refusal.kind, "source_file": refusal.source_file})
     source = context.run.tags.get("cnbudget/source_file", document_id)
+    notes: list[str] = []
     try:
-        frames = read_handoff(document_id, settings.handoff_url(), RAW_TABLES)
-        source = str(frames["documents"].source_file.iloc[0])
-        settings.inject_fault("loading", source)
-        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
-            result = apply_frames(conn, frames)  # one transaction: all of the document or nothing
+        refusal, frames = _read_staged(context, notes)
+        if refusal is None:
+            source = str(frames["documents"].source_file.iloc[0])
+            settings.inject_fault("loading", source)
+            with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+                result = apply_frames(conn, frames)  # one transaction: all of the document or nothing
     except Exception as error:  # noqa: BLE001 - a bug met loading one file: recorded, the batch goes on
         refusal = internal_error(Path(source), "loading", error)
         with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
-            record_load_error(conn, source, refusal, None, document_id)
+            record_load_error(conn, source, refusal, document_id=document_id, stage="loading")
         raise Failure(description=str(refusal), metadata={"reason": refusal.kind, "source_file": source}) from error
+    if refusal is not None:
+        with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
+            record_load_error(conn, refusal.source_file, DocumentError(refusal.kind, refusal.message),
+                              refusal.sha256, document_id, stage="extraction")
+        raise Failure(description=refusal.message,
+                      metadata={"reason": refusal.kind, "source_file": refusal.source_file})
     return MaterializeResult(
         metadata={
             "status": result.status,
             "version": result.version,
+            "notes": MetadataValue.json(notes),
             **{f"rows_written/{name}": result.rows.get(name, 0) for name in RAW_TABLES},
         }
     )

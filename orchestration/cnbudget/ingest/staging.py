@@ -48,6 +48,7 @@ class StageResult:
     ok: bool
     error: str = ""
     reason: str = ""  # the failure's kind ("error" when staging itself broke)
+    notes: tuple[str, ...] = ()  # damage found and repaired (a cache entry extracted again)
 
 
 def staging_run_config(job: StageJob, quiet: bool) -> dict:
@@ -89,7 +90,10 @@ def stage(job: StageJob, quiet: bool, on_workers: bool = False, instance=None) -
         )
     except Exception as error:  # noqa: BLE001 - reported for this file; the batch goes on
         return StageResult(False, f"{job.path.name}: {type(error).__name__}: {error}", "error")
-    return StageResult(True) if result.success else StageResult(False, *run_failure(result))
+    if not result.success:
+        return StageResult(False, *run_failure(result))
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    return StageResult(True, notes=tuple(metadata["notes"].value) if "notes" in metadata else ())
 
 
 def _warm_up(on_workers: bool) -> None:

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock
 
+from cnbudget import settings
 from cnbudget.extract.errors import DocumentError
 from cnbudget.ingest.narrative_store import NARRATIVE_TABLES, delete_narrative, ensure_narrative_schema
 
@@ -61,7 +62,10 @@ CREATE TABLE IF NOT EXISTS raw.load_errors (
     document_id VARCHAR,
     error_kind VARCHAR NOT NULL,          -- empty_file, not_pdf, corrupt_pdf, encrypted_pdf, no_text_layer …
     message VARCHAR NOT NULL,             -- names the file and the reason
-    failed_at TIMESTAMP NOT NULL
+    failed_at TIMESTAMP NOT NULL,
+    stage VARCHAR                         -- extraction / loading: the file was refused, it is not in
+                                          -- raw.documents; identities / narrative: it is, and cnbudget
+                                          -- failed checking it (internal_error)
 );
 CREATE TABLE IF NOT EXISTS raw.tables (
     table_id VARCHAR PRIMARY KEY,         -- document_id:ordinal
@@ -153,6 +157,7 @@ ALTER TABLE raw.columns ADD COLUMN IF NOT EXISTS period VARCHAR;
 ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS other_code VARCHAR;
 ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS other_code_kind VARCHAR;
 ALTER TABLE raw.rows ADD COLUMN IF NOT EXISTS period VARCHAR;
+ALTER TABLE raw.load_errors ADD COLUMN IF NOT EXISTS stage VARCHAR;
 """
 
 
@@ -202,6 +207,8 @@ def apply_frames(conn: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame
         )
         for name in RAW_TABLES:
             _insert(conn, name, versioned if name == "documents" else frames[name])
+            if name == "cells":  # the drill of a load killed inside its transaction
+                settings.inject_fault("transaction", document["source_file"])
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
@@ -238,11 +245,13 @@ def _insert(conn: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> 
 
 
 def record_load_error(conn: duckdb.DuckDBPyConnection, source_file: str, error: DocumentError,
-                      sha256: str | None = None, document_id: str | None = None) -> None:
+                      sha256: str | None = None, document_id: str | None = None, stage: str = "extraction") -> None:
     ensure_raw_schema(conn)
     conn.execute(
-        "INSERT INTO raw.load_errors VALUES (?, ?, ?, ?, ?, ?)",
-        [source_file, sha256, document_id, error.kind, str(error), datetime.now(timezone.utc).replace(tzinfo=None)],
+        "INSERT INTO raw.load_errors (source_file, sha256, document_id, error_kind, message, failed_at, stage)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [source_file, sha256, document_id, error.kind, str(error), datetime.now(timezone.utc).replace(tzinfo=None),
+         stage],
     )
 
 

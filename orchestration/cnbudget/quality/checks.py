@@ -65,6 +65,8 @@ def identity_results(warehouse: DuckDBResource) -> MaterializeResult:
             "evaluated": int(counts["evaluated"].sum()),
             "failed": int(counts[FAILED].sum()),
             "not_applicable": int(counts[NOT_APPLICABLE].sum()),
+            # documents cnbudget failed to check (recorded in raw.load_errors); the load exits 2
+            "internal_errors": MetadataValue.json([f.as_metadata() for f in validation.unchecked]),
             "by_document": MetadataValue.md(
                 "| document | id | evaluated | passed | failed | not applicable |\n|---|---|---|---|---|---|\n"
                 + by_document

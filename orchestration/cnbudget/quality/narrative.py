@@ -39,6 +39,7 @@ from cnbudget.extract.narrative import (
     SHARE_PERCENT,
 )
 from cnbudget.extract.text import compact
+from cnbudget.quality.isolation import CheckFailure, checked_alone
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -366,6 +367,7 @@ class NarrativeEvaluation:
     matches: pd.DataFrame  # one row per narrative figure
     results: pd.DataFrame  # one row per check instance
     gx_success: dict[str, bool] = field(default_factory=dict)  # identity id -> GX verdict
+    unchecked: list[CheckFailure] = field(default_factory=list)  # documents cnbudget failed to check
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -485,15 +487,21 @@ class _Evaluator:
         facts = facts.astype(object).where(facts.notna(), None)  # None, not NaN, for what is not printed
         grid = conn.execute(_GRID_SQL).df()
         self.documents = _documents(conn)
+        self.sources = dict(conn.execute("select document_id, source_file from raw.documents").fetchall())
+        self.unchecked: list[CheckFailure] = []
         grids = {doc: frame for doc, frame in grid.groupby("document_id")}
         empty = grid.iloc[0:0]
-        self.docs = {
-            doc: _Document(doc, frame, _Resolver(catalogue, grids.get(doc, empty)))
-            for doc, frame in facts.groupby("document_id")
-        }
+        self.docs = {}
+        for doc, frame in facts.groupby("document_id"):
+            matched = self.alone(doc, lambda: _Document(doc, frame, _Resolver(catalogue, grids.get(doc, empty))))  # noqa: B023
+            if matched is not None:
+                self.docs[doc] = matched
         self.resolvers = {doc: _Resolver(catalogue, frame) for doc, frame in grids.items()}
         self.matches: list[dict] = []
         self.results: list[dict] = []
+
+    def alone(self, document_id: str, check):
+        return checked_alone("narrative", document_id, self.sources.get(document_id, document_id), self.unchecked, check)
 
     # The document of the same department and kind for another year, if loaded.
     def other_year(self, document_id: str, year: int | None) -> str | None:
@@ -511,13 +519,19 @@ class _Evaluator:
 
     def run(self) -> NarrativeEvaluation:
         for doc in self.docs.values():
-            for ordinal, figure in doc.figures.items():
-                matched, reason, table = self.evaluate(doc, figure)
-                self.matches.append(_match_row(figure, matched, reason, table))
+            matched_so_far, results_so_far = len(self.matches), len(self.results)
+            if self.alone(doc.document_id, lambda: self.evaluate_document(doc)) is None:  # noqa: B023
+                del self.matches[matched_so_far:], self.results[results_so_far:]  # none of its verdicts
         matches = pd.DataFrame(self.matches, columns=_MATCH_COLUMNS)
         results = pd.DataFrame(self.results, columns=_RESULT_COLUMNS)
         results["passed"] = results["passed"].astype(bool)
-        return NarrativeEvaluation(matches, results)
+        return NarrativeEvaluation(matches, results, unchecked=self.unchecked)
+
+    def evaluate_document(self, doc: _Document) -> bool:
+        for figure in doc.figures.values():
+            matched, reason, table = self.evaluate(doc, figure)
+            self.matches.append(_match_row(figure, matched, reason, table))
+        return True
 
     def check(self, kind: str, figure, stated: str, expected: str, tolerance: str, passed: bool, detail: str) -> None:
         identity = self.catalogue.identity(kind)
@@ -829,41 +843,6 @@ def evaluate_narrative(conn: duckdb.DuckDBPyConnection, catalogue: NarrativeCata
             else bool(instances["passed"].all())
         )
     return evaluation
-
-
-RESULTS_DDL = """
-CREATE SCHEMA IF NOT EXISTS dq;
-CREATE OR REPLACE TABLE dq.narrative_matches (
-    document_id VARCHAR, ordinal INTEGER, narrative_figure_key VARCHAR, page INTEGER, sentence VARCHAR,
-    printed_text VARCHAR, role VARCHAR, subject VARCHAR, subject_kind VARCHAR, matched BOOLEAN, reason VARCHAR,
-    table_id VARCHAR, table_label VARCHAR, row_label VARCHAR, column_path VARCHAR, figure_keys VARCHAR,
-    table_printed_text VARCHAR, table_amount_yuan DECIMAL(18, 2), table_page INTEGER
-);
-CREATE OR REPLACE TABLE dq.narrative_results (
-    identity_id VARCHAR, document_id VARCHAR, ordinal INTEGER, narrative_figure_key VARCHAR, page INTEGER,
-    sentence VARCHAR, printed_text VARCHAR, subject VARCHAR, stated VARCHAR, expected VARCHAR, tolerance VARCHAR,
-    passed BOOLEAN, detail VARCHAR
-);
-"""
-
-
-def write_narrative_results(conn: duckdb.DuckDBPyConnection, evaluation: NarrativeEvaluation) -> None:
-    """Replace the matches and check results with this evaluation, in one transaction."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        conn.execute(RESULTS_DDL)
-        for name, frame in (("narrative_matches", evaluation.matches), ("narrative_results", evaluation.results)):
-            if frame.empty:
-                continue
-            conn.register("incoming_narrative_results", frame)
-            try:
-                conn.execute(f"INSERT INTO dq.{name} SELECT * FROM incoming_narrative_results")
-            finally:
-                conn.unregister("incoming_narrative_results")
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def report_lines(evaluation: NarrativeEvaluation) -> list[str]:

@@ -26,7 +26,8 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from cnbudget.ingest.warehouse import warehouse_lock
-from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue, write_narrative_results
+from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue
+from cnbudget.quality.narrative_results import write_narrative_results
 from cnbudget.transform.assets import model_key
 
 NARRATIVE_FIGURES = model_key("marts", "fact_narrative_figure")
@@ -61,6 +62,8 @@ def narrative_results(warehouse: DuckDBResource) -> MaterializeResult:
             "figures": int(summary["figures"].sum()) if not summary.empty else 0,
             "matched": int(summary["matched"].sum()) if not summary.empty else 0,
             "checks_failed": len(evaluation.failures),
+            # documents cnbudget failed to check (recorded in raw.load_errors); the load exits 2
+            "internal_errors": MetadataValue.json([f.as_metadata() for f in evaluation.unchecked]),
             "by_document": MetadataValue.md(
                 "| document | figures | amounts | matched | unmatched | match rate | checks passed | failed |\n"
                 "|---|---|---|---|---|---|---|---|\n" + table

@@ -32,12 +32,16 @@ def format_report(validation: IdentityValidation, list_not_applicable: bool = Fa
     results = validation.results
     counts = validation.counts_by_document()
     lines: list[str] = []
+    unchecked = {f.document_id: f for f in validation.unchecked}
     for document in validation.documents:
         c = counts.loc[document.document_id]
         lines.append(
             f"{document.department} {document.fiscal_year or ''} {document.kind}  [{document.document_id}]  "
             f"{Path(document.source_file).name}"
         )
+        if document.document_id in unchecked:
+            lines.extend([f"  ✗ not checked: {unchecked[document.document_id].error}", ""])
+            continue
         lines.append(
             f"  {c['evaluated']} identity instances evaluated: {c[PASSED]} passed, {c[FAILED]} failed; "
             f"{c[NOT_APPLICABLE]} not applicable"

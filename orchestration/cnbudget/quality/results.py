@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from cnbudget.quality.catalogue import Catalogue
+from cnbudget.quality.isolation import record_check_failures
 from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, IdentityValidation
 
 _CELL = (
@@ -52,7 +53,8 @@ CREATE OR REPLACE TABLE dq.identity_validation (
     documents INTEGER NOT NULL,
     passed INTEGER NOT NULL,
     failed INTEGER NOT NULL,
-    not_applicable INTEGER NOT NULL
+    not_applicable INTEGER NOT NULL,
+    internal_errors INTEGER NOT NULL      -- documents cnbudget failed to check (raw.load_errors)
 );
 """
 
@@ -97,7 +99,7 @@ def write_results(conn: duckdb.DuckDBPyConnection, validation: IdentityValidatio
         )
         conn.unregister("identity_results_frame")
         conn.execute(
-            "insert into dq.identity_validation values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into dq.identity_validation values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 datetime.now(timezone.utc).replace(tzinfo=None),
                 validation.catalogue.sha256,
@@ -106,8 +108,10 @@ def write_results(conn: duckdb.DuckDBPyConnection, validation: IdentityValidatio
                 int(counts.get(PASSED, 0)),
                 int(counts.get(FAILED, 0)),
                 int(counts.get(NOT_APPLICABLE, 0)),
+                len(validation.unchecked),
             ],
         )
+        record_check_failures(conn, validation.unchecked)
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
@@ -121,11 +125,18 @@ def stale_reason(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> str |
     ).fetchone()[0]
     if not exists:
         return "dq.identity_results has never been materialized"
+    columns = {c for (c,) in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'dq' and table_name = 'identity_validation'"
+    ).fetchall()}
+    if "internal_errors" not in columns:
+        return "dq.identity_validation was written by an earlier cnbudget"
     recorded = conn.execute(
-        "select catalogue_sha256, warehouse_fingerprint from dq.identity_validation"
+        "select catalogue_sha256, warehouse_fingerprint, internal_errors from dq.identity_validation"
     ).fetchone()
     if recorded is None:
         return "dq.identity_validation is empty"
+    if recorded[2]:
+        return f"cnbudget failed to check the identities of {recorded[2]} document(s) (raw.load_errors)"
     if recorded[0] != catalogue.sha256:
         return "expectations/identities.yml changed since dq.identity_results was materialized"
     if recorded[1] != warehouse_fingerprint(conn):

@@ -11,13 +11,14 @@ cannot be evaluated are kept beside them as not applicable, with the reason.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
 from cnbudget.quality.catalogue import Catalogue
 from cnbudget.quality.evaluate import Evaluation, NotApplicable, evaluate_document
+from cnbudget.quality.isolation import CheckFailure, checked_alone
 from cnbudget.quality.printed import PrintedDocument, read_documents
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -42,6 +43,7 @@ class IdentityValidation:
     documents: list[PrintedDocument]
     catalogue: Catalogue
     gx_result: object | None  # GX's ExpectationSuiteValidationResult; None when nothing was evaluated
+    unchecked: list[CheckFailure] = field(default_factory=list)  # documents cnbudget failed to check
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -135,7 +137,13 @@ def judge_with_gx(instances: pd.DataFrame, catalogue: Catalogue):
 
 
 def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -> IdentityValidation:
-    rows = [_row(r) for document in documents for r in evaluate_document(document, catalogue)]
+    unchecked: list[CheckFailure] = []
+    rows = []
+    for document in documents:
+        rows.extend(checked_alone(
+            "identities", document.document_id, document.source_file, unchecked,
+            lambda: [_row(r) for r in evaluate_document(document, catalogue)],  # noqa: B023 - called at once
+        ) or [])
     frame = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     for column in ("actual_cents", "expected_cents", "difference_cents", "tolerance_cents", "excess_cents", "page"):
         frame[column] = frame[column].astype("Int64")
@@ -152,7 +160,7 @@ def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -
         # GX reports failing rows by their index in `instances`, i.e. their position.
         failing = {i for r in gx_result.results for i in (r.result.get("unexpected_index_list") or [])}
         frame.loc[evaluated, "status"] = [FAILED if i in failing else PASSED for i in range(len(evaluated))]
-    return IdentityValidation(frame, documents, catalogue, gx_result)
+    return IdentityValidation(frame, documents, catalogue, gx_result, unchecked)
 
 
 def validate_warehouse(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> IdentityValidation:

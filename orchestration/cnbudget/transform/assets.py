@@ -45,7 +45,9 @@ def budget_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     warehouse = settings.export_environment()
     # dbt writes the warehouse: one writer at a time, across processes.
     with warehouse_lock(warehouse):
-        yield from dbt.cli(["build"], context=context, target_path=_run_target(context.run_id)).stream()
+        for event in dbt.cli(["build"], context=context, target_path=_run_target(context.run_id)).stream():
+            yield event
+            settings.inject_fault("dbt", warehouse)  # the drill of a load killed while dbt builds
 
 
 def _run_target(run_id: str) -> Path:
