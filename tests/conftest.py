@@ -48,7 +48,7 @@ def isolated_environment(tmp_path_factory):
     # The test processes of one run (pytest-xdist) share the extraction cache: what one
     # extracted, the other reads (entries are written whole, then renamed into place).
     patch = pytest.MonkeyPatch()
-    patch.setenv("CNBUDGET_CACHE_DIR", str(_run_root(tmp_path_factory) / "extraction_cache"))
+    patch.setenv("CNBUDGET_CACHE_DIR", str(run_root(tmp_path_factory) / "extraction_cache"))
     patch.setenv("DAGSTER_HOME", str(dagster_home))
     patch.setenv("CNBUDGET_WAREHOUSE", str(root / "default.duckdb"))
     patch.setenv("DO_NOT_TRACK", "1")
@@ -62,7 +62,7 @@ def seed_spec() -> dict:
     return load_spec(SEED_SPEC)
 
 
-def _run_root(tmp_path_factory) -> Path:
+def run_root(tmp_path_factory) -> Path:
     """The folder all test processes of this run share (pytest-xdist gives each its own below it)."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -72,7 +72,7 @@ def built_once(tmp_path_factory, name: str, build) -> dict:
     """A warehouse the test processes of one run share: the first to need it builds it
     with `build(folder) -> dict` (what the others need to know of the build, as JSON),
     the others wait and read it. Tests open shared warehouses read-only or copy them."""
-    folder = _run_root(tmp_path_factory) / "shared" / name
+    folder = run_root(tmp_path_factory) / "shared" / name
     folder.mkdir(parents=True, exist_ok=True)
     built = folder / "built.json"
     with FileLock(str(folder) + ".lock"):
@@ -90,7 +90,7 @@ def seed_load(tmp_path_factory) -> CliRun:
         return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
 
     run = built_once(tmp_path_factory, "seed", build)
-    return CliRun(_run_root(tmp_path_factory) / "shared" / "seed" / "warehouse.duckdb", **run)
+    return CliRun(run_root(tmp_path_factory) / "shared" / "seed" / "warehouse.duckdb", **run)
 
 
 @pytest.fixture(scope="session")
@@ -161,7 +161,7 @@ def _loaded_once(tmp_path_factory, name: str, paths: list[Path], complete: bool 
         return {}
 
     built_once(tmp_path_factory, name, build)
-    return _run_root(tmp_path_factory) / "shared" / name / "warehouse.duckdb"
+    return run_root(tmp_path_factory) / "shared" / name / "warehouse.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
 """Corrupted twins of the seed must be caught at the right place.
 
 Each twin is the seed's ground truth drawn by the test renderer with one change; all
-of them are loaded together through the real pipeline (one Dagster load, one dbt
-build, one dq/identity_results materialization) into one warehouse, built once per
-session. Every test names the identity that must fail and the table, row and column
-where it fails, and asserts that nothing else does.
+of them are loaded together with the seed rendering and the Putuo corpus by one
+`cnbudget load` (one dbt build, one dq/identity_results materialization) into one
+warehouse, built once per run. A publication's errors are findings: the load exits 0.
+Every test names the identity that must fail and the table, row and column where it
+fails, and asserts that nothing else does.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import pandas as pd
 import pytest
 
 from cnbudget.extract.document import document_id_for, sha256_of
-from cnbudget.pipeline import LoadOutcome, load
 from cnbudget.quality.catalogue import load_catalogue
 from cnbudget.quality.results import read_results
 from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, IdentityValidation, validate_warehouse
-from tests.conftest import render_variant, run_cli, seed_table
+from tests.conftest import (CORPUS_DIR, SEED_PDF, CliRun, built_once, corpus_pdfs, render_variant, run_cli, run_root,
+                           seed_table)
 
 
 def wan_yuan(amount: str) -> int:
@@ -130,9 +131,16 @@ VARIANTS = {
 @dataclass
 class Corrupted:
     warehouse: Path
-    outcome: LoadOutcome
+    load: CliRun  # `cnbudget load` of the twins, the seed rendering and the Putuo corpus
     validation: IdentityValidation
     document_ids: dict[str, str]  # variant -> document_id
+
+    @property
+    def check_results(self) -> dict[str, bool]:
+        """Each Dagster check the load ran: passed or not (from its summary line)."""
+        line = next(line for line in self.load.stdout.splitlines() if line.startswith("Checks: "))
+        failed = set(line.split("(", 1)[1].split(")", 1)[0].split(", ")) if "(" in line else set()
+        return {identity.id: identity.id not in failed for identity in load_catalogue().identities}
 
     def results(self, variant: str) -> pd.DataFrame:
         results = self.validation.results
@@ -152,14 +160,26 @@ class Corrupted:
 
 @pytest.fixture(scope="session")
 def corrupted(seed_spec, tmp_path_factory) -> Corrupted:
-    folder = tmp_path_factory.mktemp("corrupted")
-    pdfs = {name: render_variant(seed_spec, folder / f"{name}.pdf", change) for name, change in VARIANTS.items()}
-    warehouse = folder / "warehouse.duckdb"
-    outcome = load(list(pdfs.values()), warehouse, quiet=True)
-    assert not outcome.refused, [f.error for f in outcome.refused]
+    """Issue #13's acceptance batch: the twins (the misprinted code among them), the seed
+    rendering and the Putuo corpus (where it is), in one `cnbudget load`."""
+    putuo = corpus_pdfs(CORPUS_DIR) if CORPUS_DIR.is_dir() else []
+
+    def build(folder: Path) -> dict:
+        pdfs = {name: render_variant(seed_spec, folder / f"{name}.pdf", change) for name, change in VARIANTS.items()}
+        run = run_cli("load", *map(str, pdfs.values()), str(SEED_PDF), *map(str, putuo),
+                      "--warehouse", str(folder / "warehouse.duckdb"))
+        ids = {name: document_id_for(sha256_of(pdf)) for name, pdf in pdfs.items()}
+        return {"returncode": run.returncode, "stdout": run.stdout, "stderr": run.stderr, "ids": ids}
+
+    built = built_once(tmp_path_factory, "corrupted", build)
+    warehouse = run_root(tmp_path_factory) / "shared" / "corrupted" / "warehouse.duckdb"
+    ids = built.pop("ids")
+    run = CliRun(warehouse, **built)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert f"{len(VARIANTS) + 1 + len(putuo)} loaded, 0 refused." in run.stdout
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         validation = validate_warehouse(conn, load_catalogue())
-    return Corrupted(warehouse, outcome, validation, {n: document_id_for(sha256_of(p)) for n, p in pdfs.items()})
+    return Corrupted(warehouse, run, validation, ids)
 
 
 def test_an_item_amount_changed_breaks_its_section(corrupted):
@@ -324,7 +344,7 @@ def test_dagster_checks_and_dq_results_report_the_corruptions(corrupted):
         "function_section_sum_of_items", "total_row_sum_of_top_level", "basic_personnel_plus_public",
         "three_public_covers_basic_economic_lines", "basic_economic_total_matches_general_budget_basic",
     }  # fmt: skip
-    checks = corrupted.outcome.check_results
+    checks = corrupted.check_results
     identity_checks = {i.id: checks[i.id] for i in load_catalogue().identities}
     assert {name for name, passed in identity_checks.items() if not passed} == failing
     with duckdb.connect(str(corrupted.warehouse), read_only=True) as conn:
@@ -351,7 +371,7 @@ def test_cli_check_prints_each_failure_with_both_sides_and_exits_1(corrupted):
         "      printed 1,257.64 万元 ≠ 1,267.64 万元 expected from Σ 4 项 rows (2101101, 2101102, 2101103, 2101199)"
     )
     assert block[failure + 2] == "      difference -10.00 万元, tolerance ±0.02 万元"
-    assert result.stdout.splitlines()[-1].startswith(f"{len(VARIANTS)} documents, ")
+    assert result.stdout.splitlines()[-1].startswith(f"{len(corrupted.validation.documents)} documents, ")
 
 
 def test_a_misprinted_code_is_reported_at_its_row(corrupted):
@@ -372,7 +392,6 @@ def test_a_misprinted_code_is_reported_at_its_row(corrupted):
     found = corrupted.instance(variant, "code_has_printed_parent", "表3", row, "合计")
     assert (found.actual_cents, found.expected_cents, found.page) == (0, 1, 8)
     assert found.expected_source == "its parent 71011 printed in 表3 (1 = printed, 0 = not)"
-    assert corrupted.outcome.transform_ok
     with duckdb.connect(str(corrupted.warehouse), read_only=True) as conn:
         assert conn.execute(
             "select parent_code, parent_key, parent_printed from marts.dim_function_subject where code = '7101102'"
@@ -389,3 +408,29 @@ def test_an_empty_tables_note_copied_from_the_other_fund_is_reported(corrupted):
     seed = corrupted.results("change_item_amount")
     notes = seed[seed.identity_id == "empty_table_note_names_its_own_fund"]
     assert set(zip(notes.table_name, notes.status)) == {("表8", PASSED), ("表9", PASSED)}
+
+
+def test_the_batch_with_a_misprinted_code_loads_and_the_report_shows_it_on_its_page(corrupted, tmp_path):
+    """Issue #13's acceptance: the load of the batch exits 0 and counts the failing checks;
+    the report shows the code-parent failure of the misprinted row on a crop of page 8."""
+    from selenium.webdriver.common.by import By
+
+    from cnbudget.report.build import build_report
+    from tests.headless_chromium import CHROMIUM, chromium
+    from tests.test_report import _visible
+
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium: `make test` installs it")
+    assert not corrupted.check_results["code_has_printed_parent"]
+    summary = next(line for line in corrupted.load.stdout.splitlines() if line.startswith("Checks: "))
+    assert "code_has_printed_parent" in summary and "failed (" in summary
+    html = build_report(corrupted.warehouse, tmp_path / "report")
+    document = corrupted.document_ids["misprint_item_code"]
+    with chromium(offline=True) as browser:
+        browser.get(html.as_uri())
+        card = browser.find_element(
+            By.CSS_SELECTOR, f'#failures .failure[data-identity="code_has_printed_parent"][data-document="{document}"]')
+        assert card.find_element(By.CSS_SELECTOR, "b").text == "7101102 事业单位医疗"
+        crops = card.find_elements(By.CSS_SELECTOR, "figure.crop")
+        assert [c.get_attribute("data-page") for c in crops] == ["8"]
+        assert _visible(browser, crops[0].find_element(By.CSS_SELECTOR, "img.crop"))
