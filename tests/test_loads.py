@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -226,11 +227,24 @@ def test_cli_exit_codes(tmp_path):
 
 
 def test_reloading_the_corpus_changes_nothing(corpus_warehouse, corpus_dir, tmp_path):
+    """Issue #14: and does nothing but stage and find each file unchanged: no dbt model,
+    no identity or narrative evaluation, no check runs (the Dagster runs' events say)."""
+    from dagster import DagsterEventType, DagsterInstance, RunsFilter
+
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(corpus_warehouse, warehouse)
     before = fingerprint(warehouse)
-    outcome = load(corpus_pdfs(corpus_dir), warehouse, quiet=True, workers=2)
+    instance = DagsterInstance.get()
+    since = datetime.now(timezone.utc)
+    outcome = load(corpus_pdfs(corpus_dir), warehouse, quiet=True, workers=2, instance=instance)
     assert [f.status for f in outcome.files] == ["unchanged"] * 5
+    runs = instance.get_runs(RunsFilter(created_after=since))
+    events = [e for run in runs for e in instance.all_logs(run.run_id)]
+    assert len(runs) == 10  # staging and applying, per file
+    materialized = {e.dagster_event.asset_key.to_user_string() for e in events
+                    if e.dagster_event and e.dagster_event.event_type == DagsterEventType.ASSET_MATERIALIZATION}
+    assert materialized == {"staged/budget_document", "raw/budget_document"}
+    assert not [e for e in events if e.dagster_event and e.dagster_event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
     assert fingerprint(warehouse, with_load_times=True) == fingerprint(corpus_warehouse, with_load_times=True)
     assert fingerprint(warehouse) == before
 

@@ -14,6 +14,7 @@ Every step is a Dagster run in the local instance, so the UI shows what the CLI 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 from datetime import timezone
 from dataclasses import dataclass, field
@@ -115,12 +116,12 @@ def load(
     files = pdf_files(paths)
     workers = min(workers or settings.workers(), max(1, len(files)))
     with StagingPool(workers, quiet) as pool:  # its workers start importing while we do
-        from cnbudget.ingest.assets import budget_documents, raw_budget_document, staged_budget_document
-        from cnbudget.quality.checks import identity_checks, identity_results
-        from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
+        from cnbudget.ingest.assets import budget_documents
         from cnbudget.resources import build_resources
-        from cnbudget.transform.assets import budget_dbt_models
 
+        if workers > 1:  # the transform's imports (dbt's manifest, GX) while the workers start
+            for module in ("cnbudget.transform.assets", "cnbudget.quality.checks", "cnbudget.quality.narrative_checks"):
+                importlib.import_module(module)
         resources = build_resources()
         progress = progress or _Silent()
         outcome = LoadOutcome()
@@ -158,25 +159,36 @@ def load(
         outcome.unchanged_since = built  # no document is new: the models and checks stand
     elif any(f.loaded for f in outcome.files):
         progress.transforming()
-        # dbt's own progress lines go to stdout; quiet keeps them out of the CLI's report.
-        with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
-            result = materialize(
-                [staged_budget_document, raw_budget_document, budget_dbt_models,
-                 identity_results, identity_checks, narrative_results, narrative_checks],
-                selection=AssetSelection.assets(budget_dbt_models, identity_results, narrative_results)
-                | AssetSelection.checks(identity_checks, narrative_checks),
-                resources=resources,
-                instance=instance,
-                raise_on_error=False,
-                run_config=QUIET_LOGS if quiet else None,
-            )
-        outcome.transform_ok = result.success
-        outcome.transform_error = "" if result.success else run_failure(result)[0]
-        outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-        for event in result.get_asset_materialization_events():
-            unchecked = event.materialization.metadata.get("internal_errors")
-            outcome.unchecked.extend(unchecked.value if unchecked else [])
+        transform(outcome, resources, instance, quiet)
     return outcome
+
+
+def transform(outcome: LoadOutcome, resources: dict, instance: DagsterInstance, quiet: bool) -> None:
+    """The models with their dbt tests, then the identities and the narrative checks, for
+    the whole batch; what they found goes into `outcome`."""
+    from cnbudget.ingest.assets import raw_budget_document, staged_budget_document
+    from cnbudget.quality.checks import identity_checks, identity_results
+    from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
+    from cnbudget.transform.assets import budget_dbt_models
+
+    # dbt's own progress lines go to stdout; quiet keeps them out of the CLI's report.
+    with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
+        result = materialize(
+            [staged_budget_document, raw_budget_document, budget_dbt_models,
+             identity_results, identity_checks, narrative_results, narrative_checks],
+            selection=AssetSelection.assets(budget_dbt_models, identity_results, narrative_results)
+            | AssetSelection.checks(identity_checks, narrative_checks),
+            resources=resources,
+            instance=instance,
+            raise_on_error=False,
+            run_config=QUIET_LOGS if quiet else None,
+        )
+    outcome.transform_ok = result.success
+    outcome.transform_error = "" if result.success else run_failure(result)[0]
+    outcome.check_results = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    for event in result.get_asset_materialization_events():
+        unchecked = event.materialization.metadata.get("internal_errors")
+        outcome.unchecked.extend(unchecked.value if unchecked else [])
 
 
 def _standing_build(warehouse: Path) -> str:

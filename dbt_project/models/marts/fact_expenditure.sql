@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_documents_to_build() }}",
+) }}
+-- depends_on: {{ ref('dim_document') }} (the documents to build, on an incremental build)
 -- Expenditure, leaf rows of every published cut: by function subject (支出总表, 一般公共
 -- 预算支出表, 政府性基金 / 国有资本经营 tables), by budget unit (一般公共预算支出表 分单位)
 -- and by economic class (基本支出表). Within one document, cut and fund scope the
@@ -5,6 +12,7 @@
 select
     figure_key,
     document_id,
+    document_loaded_at,
     table_id,
     table_kind as source_table_kind,
     cut,
@@ -20,4 +28,4 @@ select
     printed_unit,
     page
 from {{ ref('int_budget__fact_figures') }}
-where fact = 'expenditure'
+where fact = 'expenditure' and {{ only_documents_to_build() }}

@@ -1,9 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_documents_to_build() }}",
+) }}
+-- depends_on: {{ ref('dim_document') }} (the documents to build, on an incremental build)
 -- One row per figure quoted in a narrative page: what it says, where, and about what.
 -- Whether it agrees with the tables is decided by the narrative checks
 -- (expectations/narrative_identities.yml, results in dq.narrative_matches / dq.narrative_results).
 select
     figures.narrative_figure_key,
     figures.document_id,
+    documents.loaded_at as document_loaded_at,
     figures.ordinal,
     figures.page,
     figures.section,
@@ -27,4 +35,5 @@ select
     figures.parent_figure_key,
     figures.qualifier
 from {{ ref('stg_budget__narrative_figures') }} as figures
-inner join {{ ref('dim_document') }} using (document_id)
+inner join {{ ref('dim_document') }} as documents using (document_id)
+where {{ only_documents_to_build('figures.document_id') }}

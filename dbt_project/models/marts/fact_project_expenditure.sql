@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_documents_to_build() }}",
+) }}
+-- depends_on: {{ ref('dim_document') }} (the documents to build, on an incremental build)
 -- Projects (项目支出情况表): each 二级 project under its 一级 project, executing unit,
 -- amount by fund source, this year's appropriation or carried over (上年结转).
 with project_rows as (
@@ -24,6 +31,7 @@ executing_units as (
 select
     figures.figure_key,
     figures.document_id,
+    figures.document_loaded_at,
     figures.table_id,
     figures.row_code as project_code,
     figures.row_label as project_name,
@@ -40,4 +48,4 @@ select
 from {{ ref('int_budget__fact_figures') }} as figures
 inner join project_rows using (table_id, row_index)
 left join executing_units using (table_id, row_index)
-where figures.fact = 'project'
+where figures.fact = 'project' and {{ only_documents_to_build('figures.document_id') }}

@@ -14,6 +14,7 @@ select
     tables.last_page,
     tables.is_empty,
     documents.department,
-    documents.kind as document_kind
+    documents.kind as document_kind,
+    documents.loaded_at as document_loaded_at
 from {{ source('raw', 'tables') }} as tables
 inner join {{ source('raw', 'documents') }} as documents using (document_id)

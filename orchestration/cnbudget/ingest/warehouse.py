@@ -264,11 +264,11 @@ def warehouse_lock(warehouse: Path | str):
     closing the database (a dbt subprocess exiting), so wait until DuckDB can open it.
     """
     with FileLock(f"{warehouse}.lock"):
-        _wait_until_free(Path(warehouse))
+        wait_until_free(Path(warehouse))
         yield
 
 
-def _wait_until_free(warehouse: Path, timeout_seconds: float = 120.0) -> None:
+def wait_until_free(warehouse: Path, timeout_seconds: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_seconds
     while warehouse.exists():
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -476,17 +477,29 @@ def _interval(value: Decimal, decimals: int) -> tuple[Decimal, Decimal]:
 
 
 class _Evaluator:
-    def __init__(self, conn: duckdb.DuckDBPyConnection, catalogue: NarrativeCatalogue):
+    def __init__(self, conn: duckdb.DuckDBPyConnection, catalogue: NarrativeCatalogue,
+                 documents: Iterable[str] | None = None):
         self.catalogue = catalogue
-        # Decimals travel as text: pandas would turn DECIMAL into float.
-        facts = conn.execute(
-            "select * replace (cast(printed_number as varchar) as printed_number, "
-            "cast(yuan_per_unit as varchar) as yuan_per_unit, cast(amount_yuan as varchar) as amount_yuan) "
-            "from marts.fact_narrative_figure order by document_id, ordinal"
-        ).df()
+        ids = list(documents) if documents is not None else [d for (d,) in conn.execute(
+            "select document_id from raw.documents").fetchall()]
+        conn.register("judged_documents", pd.DataFrame({"document_id": sorted(ids)}, dtype=object))
+        judged = "document_id in (select document_id from judged_documents)"
+        try:
+            # Decimals travel as text: pandas would turn DECIMAL into float.
+            facts = conn.execute(
+                "select * replace (cast(printed_number as varchar) as printed_number, "
+                "cast(yuan_per_unit as varchar) as yuan_per_unit, cast(amount_yuan as varchar) as amount_yuan) "
+                f"from marts.fact_narrative_figure where {judged} order by document_id, ordinal"
+            ).df()
+            grid = conn.execute(f"{_GRID_SQL} where cells.{judged}").df()
+        finally:
+            conn.unregister("judged_documents")
         facts = facts.astype(object).where(facts.notna(), None)  # None, not NaN, for what is not printed
-        grid = conn.execute(_GRID_SQL).df()
         self.documents = _documents(conn)
+        # The current document of each department, kind and year (other years' figures are checked against it).
+        current = self.documents[self.documents["is_current"].astype(bool)]
+        self.current_of = {(r.department, r.kind, r.fiscal_year): r.document_id for r in current.itertuples()}
+        self.group_of = {r.document_id: (r.department, r.kind) for r in self.documents.itertuples()}
         self.sources = dict(conn.execute("select document_id, source_file from raw.documents").fetchall())
         self.unchecked: list[CheckFailure] = []
         grids = {doc: frame for doc, frame in grid.groupby("document_id")}
@@ -507,15 +520,7 @@ class _Evaluator:
     def other_year(self, document_id: str, year: int | None) -> str | None:
         if year is None:
             return None
-        docs = self.documents.set_index("document_id")
-        this = docs.loc[document_id]
-        same = self.documents[
-            (self.documents["department"] == this["department"])
-            & (self.documents["kind"] == this["kind"])
-            & (self.documents["fiscal_year"] == year)
-            & (self.documents["is_current"])
-        ]
-        return same["document_id"].iloc[0] if not same.empty else None
+        return self.current_of.get((*self.group_of[document_id], year))
 
     def run(self) -> NarrativeEvaluation:
         for doc in self.docs.values():
@@ -832,10 +837,12 @@ def _gx_validate(results: pd.DataFrame, identity_id: str) -> bool:
 
 
 def evaluate_narrative(conn: duckdb.DuckDBPyConnection, catalogue: NarrativeCatalogue | None = None,
-                       great_expectations: bool = True) -> NarrativeEvaluation:
-    """Match every narrative figure of the warehouse and evaluate every narrative identity."""
+                       great_expectations: bool = True, documents: Iterable[str] | None = None) -> NarrativeEvaluation:
+    """Match every narrative figure of the warehouse (or of `documents`, which must hold
+    every year of their departments: see narrative_results.narrative_staleness) and
+    evaluate every narrative identity."""
     catalogue = catalogue or load_narrative_catalogue()
-    evaluation = _Evaluator(conn, catalogue).run()
+    evaluation = _Evaluator(conn, catalogue, documents).run()
     for identity in catalogue.identities:
         instances = evaluation.results[evaluation.results["identity_id"] == identity.id]
         evaluation.gx_success[identity.id] = (

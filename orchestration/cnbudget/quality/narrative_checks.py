@@ -27,7 +27,7 @@ from dagster_duckdb import DuckDBResource
 
 from cnbudget.ingest.warehouse import warehouse_lock
 from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue
-from cnbudget.quality.narrative_results import write_narrative_results
+from cnbudget.quality.narrative_results import narrative_staleness, write_narrative_results
 from cnbudget.transform.assets import model_key
 
 NARRATIVE_FIGURES = model_key("marts", "fact_narrative_figure")
@@ -49,8 +49,9 @@ _LISTED = 50  # failures shown in a check's metadata; dq.narrative_results has t
 )
 def narrative_results(warehouse: DuckDBResource) -> MaterializeResult:
     with warehouse_lock(warehouse.database), warehouse.get_connection() as conn:
-        evaluation = evaluate_narrative(conn, CATALOGUE)
-        write_narrative_results(conn, evaluation)
+        stale = narrative_staleness(conn)  # only their verdicts are judged again; the others stand
+        evaluation = evaluate_narrative(conn, CATALOGUE, documents=stale.stale)
+        write_narrative_results(conn, evaluation, stale)
     summary = evaluation.summary()
     table = "\n".join(
         f"| {r.document_id} | {r.figures} | {r.amounts} | {r.matched} | {r.unmatched} | {r.match_rate:.1%} | "
@@ -59,6 +60,7 @@ def narrative_results(warehouse: DuckDBResource) -> MaterializeResult:
     )
     return MaterializeResult(
         metadata={
+            "documents_judged": len(stale.stale),
             "figures": int(summary["figures"].sum()) if not summary.empty else 0,
             "matched": int(summary["matched"].sum()) if not summary.empty else 0,
             "checks_failed": len(evaluation.failures),

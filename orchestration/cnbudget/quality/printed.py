@@ -4,10 +4,12 @@ integer cents so that no sum ever goes through a float."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
+import pandas as pd
 
 from cnbudget.extract.catalog import table_kinds
 
@@ -92,27 +94,42 @@ def kind_name(kind: str) -> str:
     return next((k.name for k in table_kinds() if k.kind == kind), kind)
 
 
-def read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
+# The documents read: those of the connection's `judged_documents` (read_documents registers it).
+_JUDGED = "document_id in (select document_id from judged_documents)"
+_JUDGED_TABLE = f"table_id in (select table_id from raw.tables where {_JUDGED})"
+
+
+def read_documents(conn: duckdb.DuckDBPyConnection, only: Iterable[str] | None = None) -> list[PrintedDocument]:
+    """Every document of the warehouse as printed, or only those of `only` (ids)."""
+    ids = [d for (d,) in conn.execute("select document_id from raw.documents").fetchall()] if only is None else only
+    conn.register("judged_documents", pd.DataFrame({"document_id": sorted(ids)}, dtype=object))
+    try:
+        return _read_documents(conn)
+    finally:
+        conn.unregister("judged_documents")
+
+
+def _read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
     documents = {
         r[0]: PrintedDocument(*r)
         for r in conn.execute(
             "select document_id, coalesce(title, ''), coalesce(department, ''), fiscal_year, coalesce(kind, ''),"
-            " source_file from raw.documents order by document_id"
+            f" source_file from raw.documents where {_JUDGED} order by document_id"
         ).fetchall()
     }
     tables: dict[str, PrintedTable] = {}
     for r in conn.execute(
-        """select table_id, document_id, kind, coalesce(label, ''), title, printed_unit, yuan_per_unit,
+        f"""select table_id, document_id, kind, coalesce(label, ''), title, printed_unit, yuan_per_unit,
                   is_empty, coalesce(empty_note, ''), first_page
-           from raw.tables order by document_id, ordinal"""
+           from raw.tables where {_JUDGED} order by document_id, ordinal"""
     ).fetchall():
         table = PrintedTable(*r)
         tables[table.table_id] = table
         documents[table.document_id].tables.append(table)
     # Where an empty table's note is printed (a cell of its grid), for findings about it.
     for table_id, page, x0, y0, x1, y1 in conn.execute(
-        """select c.table_id, c.page, c.x0, c.y0, c.x1, c.y1 from raw.cells c join raw.tables t using (table_id)
-           where t.is_empty and t.empty_note <> ''
+        f"""select c.table_id, c.page, c.x0, c.y0, c.x1, c.y1 from raw.cells c join raw.tables t using (table_id)
+           where t.is_empty and t.empty_note <> '' and t.{_JUDGED}
              and position(replace(t.empty_note, ' ', '') in replace(c.text, ' ', '')) > 0
            order by c.table_id, c.row_index desc"""
     ).fetchall():
@@ -120,21 +137,21 @@ def read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
     # Amount columns of the budget year: an earlier year's (2025年执行数) or a change (增减)
     # is printed beside, never part of this year's sums.
     for table_id, path, part, index in conn.execute(
-        """select table_id, column_path, part, col_index from raw.columns
-           where not is_label and coalesce(value_kind, 'amount') = 'amount' and coalesce(period, 'current') = 'current'
+        f"""select table_id, column_path, part, col_index from raw.columns
+           where {_JUDGED_TABLE} and not is_label and coalesce(value_kind, 'amount') = 'amount' and coalesce(period, 'current') = 'current'
            order by table_id, col_index"""
     ).fetchall():
         tables[table_id].columns.append(Column(path, part, index))
     for table_id, *row in conn.execute(
-        """select table_id, row_index, part, page, code, code_kind, code_level, label, is_total, indent_level,
+        f"""select table_id, row_index, part, page, code, code_kind, code_level, label, is_total, indent_level,
                   other_code
-           from raw.rows order by table_id, row_index, part"""
+           from raw.rows where {_JUDGED_TABLE} order by table_id, row_index, part"""
     ).fetchall():
         tables[table_id].rows.append(Row(*row))
     for table_id, row_index, index, cents, text, page, x0, y0, x1, y1 in conn.execute(
-        """select table_id, row_index, col_index, cast(amount_yuan * 100 as bigint), printed_text, page,
+        f"""select table_id, row_index, col_index, cast(amount_yuan * 100 as bigint), printed_text, page,
                   x0, y0, x1, y1
-           from marts.published_figures"""
+           from marts.published_figures where {_JUDGED}"""
     ).fetchall():
         tables[table_id].figures[(row_index, index)] = Figure(cents, text, page, (x0, y0, x1, y1))
     _add_department_funding(conn, tables, documents)
@@ -150,10 +167,10 @@ DEPARTMENT_FUNDING_COMPOSITIONS = {"income": "收入构成", "expenditure": "支
 def _add_department_funding(conn, tables: dict[str, PrintedTable], documents: dict[str, PrintedDocument]) -> None:
     funding: dict[tuple[str, str], PrintedTable] = {}
     for table_id, composition, line, item, column, page, cents, text, x0, y0, x1, y1 in conn.execute(
-        """select f.table_id, f.composition, f.line, f.item, f.column_name, f.page,
+        f"""select f.table_id, f.composition, f.line, f.item, f.column_name, f.page,
                   cast(f.printed_number * t.yuan_per_unit * 100 as bigint), f.printed_text, f.x0, f.y0, f.x1, f.y1
            from raw.performance_overall_funding f join raw.tables t using (table_id)
-           where f.column_name <> '占比' and f.printed_number is not null
+           where t.{_JUDGED} and f.column_name <> '占比' and f.printed_number is not null
            order by f.table_id, f.composition, f.line"""
     ).fetchall():
         form = tables[table_id]
@@ -181,11 +198,11 @@ PROJECT_CURRENT_BUDGET = "项目当年预算"
 def _add_project_costs(conn, tables: dict[str, PrintedTable], documents: dict[str, PrintedDocument]) -> None:
     costs: dict[str, PrintedTable] = {}
     for table_id, budget_cents, budget_text, page, x0, y0, x1, y1 in conn.execute(
-        """select p.table_id, cast(p.current_budget * p.yuan_per_unit * 100 as bigint), p.current_budget_text,
+        f"""select p.table_id, cast(p.current_budget * p.yuan_per_unit * 100 as bigint), p.current_budget_text,
                   p.current_budget_page, p.current_budget_x0, p.current_budget_y0, p.current_budget_x1,
                   p.current_budget_y1
            from raw.performance_projects p
-           where p.current_budget is not null and p.current_budget_page is not null
+           where p.{_JUDGED_TABLE} and p.current_budget is not null and p.current_budget_page is not null
              and exists (select 1 from raw.performance_project_costs c where c.table_id = p.table_id)"""
     ).fetchall():
         form = tables[table_id]
@@ -198,11 +215,11 @@ def _add_project_costs(conn, tables: dict[str, PrintedTable], documents: dict[st
         costs[table_id] = table
         documents[form.document_id].tables.append(table)
     for table_id, ordinal, page, activity, economic_class, cents, text, x0, y0, x1, y1 in conn.execute(
-        """select c.table_id, c.ordinal, c.page, c.activity, c.economic_class,
+        f"""select c.table_id, c.ordinal, c.page, c.activity, c.economic_class,
                   cast(c.amount * p.yuan_per_unit * 100 as bigint), c.amount_text,
                   c.amount_x0, c.amount_y0, c.amount_x1, c.amount_y1
            from raw.performance_project_costs c join raw.performance_projects p using (table_id)
-           order by c.table_id, c.ordinal"""
+           where c.{_JUDGED_TABLE} order by c.table_id, c.ordinal"""
     ).fetchall():
         if table_id not in costs:
             continue

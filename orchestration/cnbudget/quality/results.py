@@ -1,8 +1,10 @@
 """dq.identity_results: every identity verdict, persisted so a failure leads to the page.
 
-Written in one transaction by the dq/identity_results asset (the only writer); the
-asset checks and anyone else read it. dq.identity_validation records what the results
-were computed from, so a reader can tell whether they still describe the warehouse.
+Written by the dq/identity_results asset (the only writer), one transaction per load,
+for the documents whose verdicts are stale (freshness.py): new, changed, or judged by
+other rules; the asset checks and anyone else read it. dq.identity_documents is its
+ledger (what each document's verdicts were computed from); dq.identity_validation sums
+it up.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import duckdb
 import pandas as pd
 
 from cnbudget.quality.catalogue import Catalogue
+from cnbudget.quality.freshness import (Staleness, document_fingerprints, replace_rows, rules_sha256, staleness,
+                                        table_exists)
 from cnbudget.quality.isolation import record_check_failures
-from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, IdentityValidation
+from cnbudget.quality.printed import read_documents
+from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, IdentityValidation, validate_documents
 
 _CELL = (
     "STRUCT(role VARCHAR, table_name VARCHAR, page INTEGER, row_name VARCHAR, column_path VARCHAR,"
@@ -23,7 +28,7 @@ _CELL = (
 
 DQ_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS dq;
-CREATE OR REPLACE TABLE dq.identity_results (
+CREATE TABLE IF NOT EXISTS dq.identity_results (
     document_id VARCHAR NOT NULL,
     identity_id VARCHAR NOT NULL,         -- expectations/identities.yml
     identity_kind VARCHAR NOT NULL,       -- row / hierarchy / total_row / summary_lines / match
@@ -46,71 +51,74 @@ CREATE OR REPLACE TABLE dq.identity_results (
     x0 DOUBLE, y0 DOUBLE, x1 DOUBLE, y1 DOUBLE,  -- the checked cell, PDF points, origin bottom-left
     cells {_CELL}[]                       -- every printed cell involved, either side
 );
-CREATE OR REPLACE TABLE dq.identity_validation (
+CREATE TABLE IF NOT EXISTS dq.identity_documents (
+    document_id VARCHAR PRIMARY KEY,
+    fingerprint VARCHAR NOT NULL,         -- of its load and its figures when judged (freshness.py)
+    rules_sha256 VARCHAR NOT NULL,        -- of expectations/identities.yml and the code judging by it
     validated_at TIMESTAMP NOT NULL,
-    catalogue_sha256 VARCHAR NOT NULL,    -- of expectations/identities.yml
-    warehouse_fingerprint VARCHAR NOT NULL,  -- of the rows, columns and figures validated
-    documents INTEGER NOT NULL,
     passed INTEGER NOT NULL,
     failed INTEGER NOT NULL,
     not_applicable INTEGER NOT NULL,
-    internal_errors INTEGER NOT NULL      -- documents cnbudget failed to check (raw.load_errors)
+    internal_error BOOLEAN NOT NULL       -- cnbudget failed to check it (raw.load_errors); judged again next load
 );
+CREATE OR REPLACE VIEW dq.identity_validation AS
+select max(validated_at) as validated_at, count(*) as documents, sum(passed) as passed, sum(failed) as failed,
+       sum(not_applicable) as not_applicable, count(*) filter (where internal_error) as internal_errors
+from dq.identity_documents;
 """
+
+LEDGER = "dq.identity_documents"
+# What a verdict reads of the models, per document (a rebuild that changes it re-judges).
+FIGURES = {"marts.published_figures": "figure_key, row_code, row_label, column_path, amount_yuan, printed_text, page"}
 
 _YUAN = "cast(cast({0} as decimal(18, 0)) * 0.01 as decimal(18, 2))"
 
 
-# What the identities read, table by table: the columns whose change changes a verdict.
-_FINGERPRINTED = {
-    "marts.published_figures": "table_id, row_index, column_path, amount_yuan, printed_text, page",
-    "raw.rows": "table_id, row_index, part, code, code_level, label, is_total",
-    "raw.columns": "table_id, col_index, column_path, is_label, part",
-    "raw.tables": "table_id, kind, printed_unit, is_empty",
-}
+def identity_staleness(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Staleness:
+    return staleness(conn, LEDGER, document_fingerprints(conn, FIGURES), rules_sha256(catalogue.sha256))
 
 
-def warehouse_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
-    """A digest of everything the identities read (row counts and summed row hashes)."""
-    return "|".join(
-        conn.execute(f"select concat(count(*), ':', coalesce(sum(hash({columns})), 0)) from {table}").fetchone()[0]
-        for table, columns in _FINGERPRINTED.items()
-    )
+def judge_stale_documents(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> tuple[IdentityValidation, Staleness]:
+    """Every identity on the documents whose verdicts are stale (only reads)."""
+    stale = identity_staleness(conn, catalogue)
+    return validate_documents(read_documents(conn, stale.stale), catalogue), stale
 
 
-def write_results(conn: duckdb.DuckDBPyConnection, validation: IdentityValidation) -> None:
-    """Replace dq.identity_results and dq.identity_validation in one transaction."""
+def _upgrade(conn: duckdb.DuckDBPyConnection) -> None:
+    """dq.identity_validation was a table before the ledger: its results are re-judged."""
+    kind = conn.execute(
+        "select table_type from information_schema.tables where table_schema = 'dq' and table_name = 'identity_validation'"
+    ).fetchone()
+    if kind and kind[0] == "BASE TABLE":
+        conn.execute("drop table dq.identity_validation; drop table if exists dq.identity_results")
+
+
+def write_results(conn: duckdb.DuckDBPyConnection, validation: IdentityValidation, stale: Staleness) -> None:
+    """Replace the verdicts of the judged (and of the removed) documents, in one transaction."""
     frame = validation.results.copy()
     frame["passed"] = frame.status.map({PASSED: True, FAILED: False, NOT_APPLICABLE: None})
-    counts = frame.status.value_counts()
-    fingerprint = warehouse_fingerprint(conn)
+    counts = validation.counts_by_document()
+    unchecked = {f.document_id for f in validation.unchecked}
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    rules = rules_sha256(validation.catalogue.sha256)
+    ledger = pd.DataFrame(
+        [(d.document_id, stale.fingerprints[d.document_id], rules, now, int(counts.at[d.document_id, PASSED]),
+          int(counts.at[d.document_id, FAILED]), int(counts.at[d.document_id, NOT_APPLICABLE]),
+          d.document_id in unchecked) for d in validation.documents],
+        columns=["document_id", "fingerprint", "rules_sha256", "validated_at", "passed", "failed", "not_applicable",
+                 "internal_error"],
+    )
     conn.execute("BEGIN TRANSACTION")
     try:
+        _upgrade(conn)
         conn.execute(DQ_DDL)
-        conn.register("identity_results_frame", frame)
-        conn.execute(
-            f"""insert into dq.identity_results
-                select document_id, identity_id, identity_kind, severity, status, passed, table_id, table_name,
-                       printed_unit, row_name, column_path, page, comparison,
-                       {_YUAN.format('actual_cents')}, {_YUAN.format('expected_cents')},
-                       {_YUAN.format('difference_cents')}, {_YUAN.format('tolerance_cents')},
-                       expected_source, reason, x0, y0, x1, y1, cast(cells as {_CELL}[])
-                from identity_results_frame"""
-        )
-        conn.unregister("identity_results_frame")
-        conn.execute(
-            "insert into dq.identity_validation values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                datetime.now(timezone.utc).replace(tzinfo=None),
-                validation.catalogue.sha256,
-                fingerprint,
-                len(validation.documents),
-                int(counts.get(PASSED, 0)),
-                int(counts.get(FAILED, 0)),
-                int(counts.get(NOT_APPLICABLE, 0)),
-                len(validation.unchecked),
-            ],
-        )
+        replace_rows(conn, "dq.identity_results", frame, stale.replaced, f"""
+            document_id, identity_id, identity_kind, severity, status, passed, table_id, table_name,
+            printed_unit, row_name, column_path, page, comparison,
+            {_YUAN.format('actual_cents')}, {_YUAN.format('expected_cents')},
+            {_YUAN.format('difference_cents')}, {_YUAN.format('tolerance_cents')},
+            expected_source, reason, x0, y0, x1, y1, cast(cells as {_CELL}[])""")
+        replace_rows(conn, LEDGER, ledger, stale.replaced)
         record_check_failures(conn, validation.unchecked)
         conn.execute("COMMIT")
     except Exception:
@@ -119,29 +127,12 @@ def write_results(conn: duckdb.DuckDBPyConnection, validation: IdentityValidatio
 
 
 def stale_reason(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> str | None:
-    """None when dq.identity_results describes the warehouse and catalogue as they are now."""
-    exists = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = 'dq' and table_name = 'identity_validation'"
-    ).fetchone()[0]
-    if not exists:
+    """None when dq.identity_results describes every document as it is now, by these rules."""
+    if not table_exists(conn, "raw", "documents"):
+        return "no document is loaded"
+    if not table_exists(conn, "dq", "identity_documents"):
         return "dq.identity_results has never been materialized"
-    columns = {c for (c,) in conn.execute(
-        "select column_name from information_schema.columns where table_schema = 'dq' and table_name = 'identity_validation'"
-    ).fetchall()}
-    if "internal_errors" not in columns:
-        return "dq.identity_validation was written by an earlier cnbudget"
-    recorded = conn.execute(
-        "select catalogue_sha256, warehouse_fingerprint, internal_errors from dq.identity_validation"
-    ).fetchone()
-    if recorded is None:
-        return "dq.identity_validation is empty"
-    if recorded[2]:
-        return f"cnbudget failed to check the identities of {recorded[2]} document(s) (raw.load_errors)"
-    if recorded[0] != catalogue.sha256:
-        return "expectations/identities.yml changed since dq.identity_results was materialized"
-    if recorded[1] != warehouse_fingerprint(conn):
-        return "the warehouse changed since dq.identity_results was materialized"
-    return None
+    return identity_staleness(conn, catalogue).reason("the identity verdicts")
 
 
 def read_results(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -4,6 +4,8 @@ written by the one asset raw/budget_document, so they all map to its key."""
 
 import shutil
 import uuid
+
+import duckdb
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from cnbudget import settings
 from cnbudget.ingest.assets import RAW_DOCUMENT
-from cnbudget.ingest.warehouse import warehouse_lock
-from cnbudget.transform.project import dbt_project, ensure_manifest
+from cnbudget.ingest.warehouse import wait_until_free, warehouse_lock
+from cnbudget.transform.project import dbt_project, ensure_manifest, project_sha256
 
 ensure_manifest()
 
@@ -45,9 +47,44 @@ def budget_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     warehouse = settings.export_environment()
     # dbt writes the warehouse: one writer at a time, across processes.
     with warehouse_lock(warehouse):
-        for event in dbt.cli(["build"], context=context, target_path=_run_target(context.run_id)).stream():
+        # The per-document marts build only the documents they do not hold yet, unless the
+        # models changed since they were built: then all of them, with the new models.
+        project = project_sha256()
+        args = ["build"] if built_project(warehouse) == project else ["build", "--full-refresh"]
+        context.log.info(f"dbt {' '.join(args)} (the dbt project {'is as' if len(args) == 1 else 'changed since'} "
+                         "the marts were built)")
+        for event in dbt.cli(args, context=context, target_path=_run_target(context.run_id)).stream():
             yield event
             settings.inject_fault("dbt", warehouse)  # the drill of a load killed while dbt builds
+        record_built_project(warehouse, project)
+
+
+BUILDS_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.dbt_builds (project_sha256 VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL);
+"""
+
+
+def built_project(warehouse: Path) -> str | None:
+    """The dbt project the marts were last built from (None: never, or not known)."""
+    if not warehouse.exists():
+        return None
+    wait_until_free(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        found = conn.execute(
+            "select count(*) from information_schema.tables where table_schema = 'meta' and table_name = 'dbt_builds'"
+        ).fetchone()[0]
+        return conn.execute("select project_sha256 from meta.dbt_builds").fetchone()[0] if found else None
+
+
+def record_built_project(warehouse: Path, project: str) -> None:
+    wait_until_free(warehouse)  # dbt's process may still be closing the file
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(BUILDS_DDL)
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute("DELETE FROM meta.dbt_builds")
+        conn.execute("INSERT INTO meta.dbt_builds VALUES (?, now()::timestamp)", [project])
+        conn.execute("COMMIT")
 
 
 def _run_target(run_id: str) -> Path:

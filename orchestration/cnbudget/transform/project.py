@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
+from pathlib import Path
 
 from dagster_dbt import DbtProject
 
@@ -11,13 +13,28 @@ from cnbudget import settings
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
 
 
+def _project_sources() -> list[Path]:
+    """The files the models are made of (not dbt's target/ or logs/)."""
+    root = dbt_project.project_dir
+    return sorted(
+        p for p in root.rglob("*")
+        if p.suffix in (".sql", ".yml", ".yaml", ".md", ".csv") and not {"target", "logs"} & set(p.relative_to(root).parts)
+    )
+
+
+def project_sha256() -> str:
+    """Of every model, macro, seed and setting: marts built by other models are rebuilt."""
+    digest = hashlib.sha256()
+    for path in _project_sources():
+        digest.update(str(path.relative_to(dbt_project.project_dir)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _manifest_is_current() -> bool:
     manifest = dbt_project.manifest_path
     if not manifest.exists():
         return False
-    sources = [p for p in dbt_project.project_dir.rglob("*") if p.suffix in (".sql", ".yml", ".yaml")]
-    sources = [p for p in sources if "target" not in p.relative_to(dbt_project.project_dir).parts]
-    return all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources)
+    return all(p.stat().st_mtime <= manifest.stat().st_mtime for p in _project_sources())
 
 
 def ensure_manifest() -> None:

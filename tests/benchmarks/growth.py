@@ -1,0 +1,137 @@
+"""`make bench` (growth): what one more document costs as the warehouse grows.
+
+Warehouses of 1, 100 and 1,000 documents are grown from a load of the seed rendering and
+the Putuo corpus: their raw rows are copied under new document ids (and departments, so
+that each copy is a budget of its own), then the models and checks are built once, as a
+batch load of that many documents leaves them. Into each, `cnbudget load` of one new
+document (a copy of the seed rendering no cache holds) runs in a fresh process: its wall
+time and the peak memory of its processes (the load, or dbt) are printed, beside the
+time camelot alone takes to read that PDF's pages, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from tests.benchmarks.extraction import REPO, documents, scratch_environment, timed
+
+SIZES = (1, 100, 1000)
+SEED = sorted((REPO / "raw").rglob("*.pdf"))[0]
+
+
+def _clone_documents(warehouse: Path, wanted: int) -> None:
+    """Copy raw rows under new ids until the warehouse holds `wanted` documents."""
+    with duckdb.connect(str(warehouse)) as conn:
+        have = conn.execute("select count(*) from raw.documents").fetchone()[0]
+        sources = [d for (d,) in conn.execute("select document_id from raw.documents order by document_id").fetchall()]
+        tables = conn.execute(
+            "select table_name, list(column_name) from information_schema.columns where table_schema = 'raw' group by 1"
+        ).fetchall()
+        conn.execute("BEGIN TRANSACTION")
+        for copy in range(have, wanted):
+            source = sources[copy % len(sources)]
+            new = conn.execute("select left(md5(? || ?), 16)", [source, copy]).fetchone()[0]
+            for table, columns in tables:
+                if table == "load_errors" or ("document_id" not in columns and "table_id" not in columns):
+                    continue
+                rewritten = []
+                for column in columns:
+                    if column == "document_id":
+                        rewritten.append(f"'{new}' as document_id")
+                    elif column == "table_id":
+                        rewritten.append(f"'{new}' || substr(table_id, 17) as table_id")
+                    elif table == "documents" and column in ("department", "logical_key", "sha256"):
+                        rewritten.append(f"{column} || ' (copy {copy})' as {column}")
+                    else:
+                        rewritten.append(f'"{column}"')
+                where = "document_id = ?" if "document_id" in columns else "left(table_id, 16) = ?"
+                conn.execute(f"insert into raw.{table} select {', '.join(rewritten)} from raw.{table} where {where}",
+                             [source])
+        conn.execute("COMMIT")
+
+
+def grow(base: Path, size: int, out: Path) -> float:
+    """A warehouse of `size` documents with its models and checks built; the build's seconds."""
+    from cnbudget.pipeline import LoadOutcome, transform
+    from cnbudget.resources import build_resources
+    from cnbudget.runs import local_instance
+
+    shutil.copy(base, out)
+    with duckdb.connect(str(out)) as conn:  # the base holds the 6 documents: keep `size` of them
+        conn.execute("create temp table kept as select document_id from raw.documents order by document_id limit ?",
+                     [size])
+        for table, in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'"
+                                   " and table_type = 'BASE TABLE'").fetchall():
+            columns = {c for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+                [table]).fetchall()}
+            if "document_id" in columns:
+                conn.execute(f"delete from raw.{table} where document_id not in (select document_id from kept)")
+            elif "table_id" in columns:
+                conn.execute(f"delete from raw.{table} where left(table_id, 16) not in (select document_id from kept)")
+    _clone_documents(out, size)
+    os.environ["CNBUDGET_WAREHOUSE"] = str(out)
+    outcome = LoadOutcome()
+    _, seconds = timed(lambda: transform(outcome, build_resources(), local_instance(), quiet=True))
+    assert outcome.transform_ok, outcome.transform_error
+    return seconds
+
+
+# Runs the load and prints the peak memory of its process tree: ru_maxrss of the children
+# waited for is that of the largest of them (the load, or the dbt it starts).
+_PEAK_OF = (
+    "import resource, subprocess, sys; run = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    "print(run.stdout[-3000:], run.stderr[-3000:], file=sys.stderr) if run.returncode else None; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); sys.exit(run.returncode)"
+)
+
+
+def one_more(warehouse: Path, pdf: Path) -> dict:
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", _PEAK_OF, sys.executable, "-m", "cnbudget.cli", "load", str(pdf),
+                          "--warehouse", str(warehouse), "--workers", "1"], cwd=REPO, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if run.returncode:
+        raise SystemExit(f"loading one more document failed:\n{run.stderr[-6000:]}")
+    return {"wall": wall, "peak_mib": float(run.stdout.strip().splitlines()[-1])}
+
+
+def main() -> None:
+    from cnbudget.extract.grid import read_grids
+    from cnbudget.extract.pages import read_pages
+    from cnbudget.pipeline import load
+
+    with scratch_environment() as scratch:
+        base = scratch / "base.duckdb"
+        outcome = load(documents()["seed + Putuo"], base, quiet=True)
+        assert outcome.transform_ok and not outcome.refused
+        pages = list(range(1, len(read_pages(SEED)) + 1))
+        read_grids(SEED, pages[:1], "vector")  # camelot's first-call costs, outside the measurement
+        _, camelot = timed(lambda: read_grids(SEED, pages, "vector"))
+        print(f"one more document: a copy of {SEED.name} ({len(pages)} pages); camelot alone reads its pages "
+              f"in {camelot:.1f} s")
+        print(f"{'warehouse':>10} {'build s':>8} {'load s':>7} {'peak MiB':>9} {'load / camelot':>15}")
+        results = {}
+        for size in SIZES:
+            warehouse = scratch / f"grown_{size}.duckdb"
+            built = grow(base, size, warehouse)
+            pdf = scratch / f"one_more_{size}.pdf"
+            pdf.write_bytes(SEED.read_bytes() + f"\n% cnbudget growth benchmark {size}\n".encode())
+            results[size] = one_more(warehouse, pdf)
+            r = results[size]
+            print(f"{size:10d} {built:8.1f} {r['wall']:7.1f} {r['peak_mib']:9.0f} {r['wall'] / camelot:15.2f}")
+        print(json.dumps({"ratio_1000_to_1": results[SIZES[-1]]["wall"] / results[SIZES[0]]["wall"]}))
+        print(f"one more document into {SIZES[-1]} documents takes {results[SIZES[-1]]['wall'] / results[SIZES[0]]['wall']:.2f}x "
+              f"the time it takes into {SIZES[0]}")
+
+
+if __name__ == "__main__":
+    main()
