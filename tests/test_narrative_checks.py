@@ -15,13 +15,8 @@ import pytest
 from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.extract.pages import read_pages
 from cnbudget.pipeline import load
-from cnbudget.quality.narrative import (
-    _range,
-    _rounded,
-    evaluate_narrative,
-    load_narrative_catalogue,
-    report_lines,
-)
+from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue, report_lines
+from cnbudget.quality.narrative_matching import rounded, value_range
 from cnbudget.quality.narrative_results import write_narrative_results
 from tests.conftest import SEED_PDF, render_variant, seed_table
 
@@ -311,15 +306,15 @@ def test_misprinted_share_and_percentage_fail_at_their_sentences(two_years):
 
 
 def test_rounding_is_half_up_at_the_printed_precision():
-    assert _rounded(Decimal("37151.4655"), 2) == Decimal("37151.47")
-    assert _rounded(Decimal("0.125"), 2) == Decimal("0.13")  # half up, not to even
-    assert _rounded(Decimal("26840.00"), 0) == Decimal("26840")
-    assert _rounded(Decimal("26840.50"), 0) != Decimal("26840")
+    assert rounded(Decimal("37151.4655"), 2) == Decimal("37151.47")
+    assert rounded(Decimal("0.125"), 2) == Decimal("0.13")  # half up, not to even
+    assert rounded(Decimal("26840.00"), 0) == Decimal("26840")
+    assert rounded(Decimal("26840.50"), 0) != Decimal("26840")
 
 
 def test_percentage_range_from_rounded_amounts():
     # 12774 of a base 26840 − 12774, each within half a 万元: 90.81% is inside, 90.18% is not.
-    low, high = _range(lambda a, c: c / (a - c) * 100, (Decimal("26839.5"), Decimal("26840.5")),
+    low, high = value_range(lambda a, c: c / (a - c) * 100, (Decimal("26839.5"), Decimal("26840.5")),
                        (Decimal("12773.5"), Decimal("12774.5")))
     assert low <= Decimal("90.81") <= high
     assert not low <= Decimal("90.18") <= high

@@ -1,0 +1,415 @@
+"""Matching a narrative figure to the table figure it names: the printed grids behind
+marts.published_figures (staging.stg_budget__cells with their rows, blanks included: a
+blank cell in a matched row and column is an exact zero), resolved by the catalogue's
+subject rules, in exact Decimal arithmetic."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import duckdb
+import pandas as pd
+
+from cnbudget.extract.narrative import AMOUNT, FUNCTION_SUBJECT
+from cnbudget.extract.text import compact
+from cnbudget.quality.isolation import CheckFailure
+from cnbudget.quality.narrative_catalogue import NAMED, NarrativeCatalogue, Selector
+
+_NUMBERING = re.compile(r"^(\([一二三四五六七八九十廿]+\)|[一二三四五六七八九十廿]+、|\d+[.、]|\(\d+\))\s*")
+_QUOTES = str.maketrans("", "", "“”\"'‘’「」")
+HUNDRED = Decimal(100)
+
+
+# ── Reading the warehouse ────────────────────────────────────────────────────────────
+
+GRID_SQL = """
+select
+    cells.document_id,
+    cells.table_id,
+    cells.table_kind,
+    cells.table_label,
+    cells.table_title,
+    cells.row_index,
+    cells.col_index,
+    cells.table_id || ':' || cast(cells.row_index as varchar) || ':' || cast(cells.col_index as varchar) as figure_key,
+    cells.column_path,
+    cells.is_label_column,
+    cells.part,
+    cells.page,
+    cells.printed_text,
+    cells.printed_unit,
+    cast(tables.yuan_per_unit as varchar) as yuan_per_unit,
+    cast(cells.amount_yuan as varchar) as amount_yuan,
+    rows.row_code,
+    rows.code_kind,
+    rows.code_level,
+    coalesce(rows.row_label, '') as row_label,
+    coalesce(rows.is_total, false) as is_total
+from staging.stg_budget__cells as cells
+inner join staging.stg_budget__tables as tables using (table_id)
+left join staging.stg_budget__rows as rows
+    on cells.table_id = rows.table_id and cells.row_index = rows.row_index and cells.part = rows.part
+"""
+
+
+def read_document_index(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    columns = {r[0] for r in conn.execute("describe marts.dim_document").fetchall()}
+    current = "is_current" if "is_current" in columns else "true"
+    return conn.execute(
+        f"select document_id, department, fiscal_year, kind, {current} as is_current from marts.dim_document"
+    ).df()
+
+
+# ── Exact arithmetic ─────────────────────────────────────────────────────────────────
+
+
+def half_unit(decimals: int) -> Decimal:
+    return Decimal(5) * Decimal(10) ** -(decimals + 1)
+
+
+def rounded(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(10) ** -decimals, rounding=ROUND_HALF_UP)
+
+
+def to_decimal(text) -> Decimal | None:
+    """A DECIMAL read as text (never through float); None for what is not printed."""
+    if text is None or not isinstance(text, str):
+        return None
+    return Decimal(text)
+
+
+def stated_value(figure) -> Decimal:
+    """A narrative figure's number at its printed precision (25 stays 25, 1.00 stays 1.00)."""
+    return rounded(Decimal(figure.printed_number), int(figure.printed_decimals))
+
+
+def _text_decimals(text: str) -> int:
+    text = (text or "").replace(",", "").strip()
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _name_key(text: str) -> str:
+    """A row or subject name as compared: blanks, quotes and leading numbering removed."""
+    key = compact(text or "").translate(_QUOTES)
+    previous = None
+    while previous != key:
+        previous, key = key, _NUMBERING.sub("", key)
+    return key
+
+
+# ── Matching a narrative figure to its table figure ──────────────────────────────────
+
+
+@dataclass
+class TableFigure:
+    """The table figure a narrative figure names: one printed cell, or a sum of cells."""
+
+    document_id: str
+    table_id: str
+    table_kind: str
+    table_label: str
+    row_index: int
+    row_label: str
+    column_path: str
+    figure_keys: list[str]
+    printed_texts: list[str]
+    page: int
+    amount_yuan: Decimal  # a blank cell counts as an exact zero
+    precision_yuan: Decimal  # the finest printed digit among its cells, in yuan
+
+    @property
+    def where(self) -> str:
+        table = self.table_label or self.table_kind
+        return f"{table} p{self.page} {self.row_label or '(row ' + str(self.row_index + 1) + ')'} / {self.column_path}"
+
+
+def _total_rows(cells: pd.DataFrame) -> pd.DataFrame:
+    """Grand-total rows: those raw.rows marks as totals; in a table of uncoded rows only
+    (三公), which has none, its first unnamed row stands for the whole table."""
+    marked = cells[cells["is_total"]]
+    if not marked.empty or cells["row_code"].notna().any():
+        return marked
+    unlabeled = cells[cells["row_label"] == ""]
+    return unlabeled[unlabeled["row_index"] == unlabeled["row_index"].min()]
+
+
+def _code_path_rows(cells: pd.DataFrame, path: list[str]) -> pd.DataFrame:
+    """The row of a function subject printed as 类/款/项 names: each name under the one before."""
+    coded = cells[(cells["code_kind"] == "function_subject") & cells["row_code"].notna()]
+    keys = coded.assign(name=coded["row_label"].map(_name_key))
+    prefix = ""
+    found = keys.iloc[0:0]
+    for level, name in zip(("类", "款", "项"), path):
+        found = keys[(keys["code_level"] == level) & (keys["name"] == _name_key(name))]
+        found = found[found["row_code"].str.startswith(prefix)]
+        codes = found["row_code"].unique()
+        if len(codes) != 1:
+            return keys.iloc[0:0]
+        prefix = codes[0]
+    return cells[cells["row_code"] == prefix] if prefix else cells.iloc[0:0]
+
+
+def _figure_from(cells: pd.DataFrame, selector: Selector) -> TableFigure | None:
+    """The figure of the selected rows: their cells in the selected column(s)."""
+    amounts = cells[~cells["is_label_column"]]
+    if selector.column:
+        amounts = amounts[amounts["column_path"].map(lambda path: bool(re.search(selector.column, path)))]
+    if amounts.empty:
+        return None
+    rows = amounts["row_index"].unique()
+    if not selector.sum:
+        if len(rows) != 1:
+            return None
+        amounts = amounts[amounts["col_index"] == amounts["col_index"].min()]
+    total, precision = Decimal(0), None
+    for cell in amounts.itertuples():
+        value = to_decimal(cell.amount_yuan)
+        total += value or Decimal(0)
+        unit = to_decimal(cell.yuan_per_unit) or Decimal(1)
+        digit = unit * Decimal(10) ** -(_text_decimals(cell.printed_text) if value is not None else 2)
+        precision = digit if precision is None else min(precision, digit)
+    first = amounts.iloc[0]
+    return TableFigure(
+        document_id=first.document_id,
+        table_id=first.table_id,
+        table_kind=first.table_kind,
+        table_label=first.table_label or "",
+        row_index=int(first.row_index),
+        row_label=first.row_label,
+        column_path=first.column_path,
+        figure_keys=list(amounts["figure_key"]),
+        printed_texts=list(amounts["printed_text"]),
+        page=int(first.page),
+        amount_yuan=total,
+        precision_yuan=precision,
+    )
+
+
+class TableResolver:
+    """Resolves narrative subjects to table figures within one document."""
+
+    def __init__(self, catalogue: NarrativeCatalogue, grid: pd.DataFrame):
+        self.catalogue = catalogue
+        self.grid = grid
+        self.by_kind = {kind: frame for kind, frame in grid.groupby("table_kind")}
+
+    def resolve(self, figure, parent: TableFigure | None, parent_kind: str) -> tuple[TableFigure | None, str]:
+        kind = figure.subject_kind or NAMED
+        rule = self.catalogue.subjects.get(kind)
+        if rule is None:
+            return None, f"subject kind {kind!r} has no entry in narrative_identities.yml"
+        tried = []
+        for selector in rule.figures:
+            if selector.when_parent_table and (parent is None or parent.table_kind != selector.when_parent_table):
+                continue
+            if selector.when_parent_kind and parent_kind != selector.when_parent_kind:
+                continue
+            cells = self.by_kind.get(selector.table)
+            if cells is None:
+                tried.append(selector.table)
+                continue
+            rows = self._rows(cells, selector, figure, parent)
+            if rows is None or rows.empty:
+                tried.append(selector.table)
+                continue
+            found = _figure_from(rows, selector)
+            if found is not None:
+                return found, ""
+            tried.append(selector.table)
+        if rule.unprinted and not any(k in self.by_kind for k in {s.table for s in rule.figures}):
+            return None, rule.unprinted
+        if rule.unprinted and not rule.figures:
+            return None, rule.unprinted
+        if kind == NAMED:
+            return None, f"no row of the function-subject, economic-class or project tables is named {figure.subject!r}"
+        if kind == FUNCTION_SUBJECT:
+            return None, f"no function-subject row follows the path {' / '.join(figure.subject_path)}"
+        if rule.unprinted:
+            return None, rule.unprinted
+        return None, f"{rule.description_zh}: not found in this document ({', '.join(dict.fromkeys(tried)) or 'no table'})"
+
+    def _rows(self, cells: pd.DataFrame, selector: Selector, figure, parent: TableFigure | None) -> pd.DataFrame | None:
+        if selector.part:
+            cells = cells[cells["part"].map(lambda part: bool(re.search(selector.part, part)))]
+        if selector.row == "parent":
+            if parent is None:
+                return None
+            return cells[(cells["table_id"] == parent.table_id) & (cells["row_index"] == parent.row_index)]
+        if selector.total:
+            parts = [_total_rows(table) for _, table in cells.groupby(["table_id", "part"])]
+            cells = pd.concat(parts) if parts else cells.iloc[0:0]
+        if selector.only_row:
+            if cells["row_index"].nunique() != 1:
+                return None
+        if selector.label:
+            cells = cells[cells["row_label"].map(lambda label: bool(re.search(selector.label, _name_key(label))))]
+        if selector.code_path:
+            cells = _code_path_rows(cells, list(figure.subject_path))
+        if selector.name:
+            wanted = _name_key(figure.subject)
+            names = cells["row_label"].map(_name_key)
+            cells = cells[names == wanted]
+            if selector.name == "function_class":
+                cells = cells[(cells["code_kind"] == "function_subject") & (cells["code_level"] == "类")]
+        return cells
+
+
+# ── Evaluation ───────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class NarrativeEvaluation:
+    matches: pd.DataFrame  # one row per narrative figure
+    results: pd.DataFrame  # one row per check instance
+    gx_success: dict[str, bool] = field(default_factory=dict)  # identity id -> GX verdict
+    unchecked: list[CheckFailure] = field(default_factory=list)  # documents cnbudget failed to check
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.results[~self.results["passed"]]
+
+    def summary(self) -> pd.DataFrame:
+        """Per document: figures found, matched, unmatched, match rate, checks passed and failed."""
+        found = self.matches.groupby("document_id").agg(
+            figures=("ordinal", "count"),
+            amounts=("role", lambda r: int((r == AMOUNT).sum())),
+            matched=("matched", "sum"),
+        )
+        found["unmatched"] = found["figures"] - found["matched"]
+        found["match_rate"] = (found["matched"] / found["figures"]).round(4)
+        checks = self.results.groupby("document_id").agg(
+            checks_passed=("passed", "sum"), checks_failed=("passed", lambda p: int((~p).sum()))
+        )
+        out = found.join(checks, how="left").fillna({"checks_passed": 0, "checks_failed": 0})
+        return out.astype({"checks_passed": int, "checks_failed": int}).reset_index()
+
+
+MATCH_COLUMNS = [
+    "document_id", "ordinal", "narrative_figure_key", "page", "sentence", "printed_text", "role", "subject",
+    "subject_kind", "matched", "reason", "table_id", "table_label", "row_label", "column_path", "figure_keys",
+    "table_printed_text", "table_amount_yuan", "table_page",
+]
+RESULT_COLUMNS = [
+    "identity_id", "document_id", "ordinal", "narrative_figure_key", "page", "sentence", "printed_text", "subject",
+    "stated", "expected", "tolerance", "passed", "detail",
+]
+
+
+class MatchedDocument:
+    """One document's narrative figures, matched."""
+
+    def __init__(self, document_id: str, figures: pd.DataFrame, resolver: TableResolver):
+        self.document_id = document_id
+        self.figures = {int(f.ordinal): f for f in figures.itertuples()}
+        self.resolver = resolver
+        self.table_figure: dict[int, TableFigure | None] = {}
+        self.reason: dict[int, str] = {}
+        for ordinal, figure in self.figures.items():
+            if figure.role == AMOUNT:
+                self.match(ordinal)
+
+    def match(self, ordinal: int) -> TableFigure | None:
+        if ordinal in self.table_figure:
+            return self.table_figure[ordinal]
+        figure = self.figures[ordinal]
+        if figure.qualifier == "threshold":
+            self.table_figure[ordinal], self.reason[ordinal] = None, "a threshold (以上 / 以下), not a budget figure"
+            return None
+        parent, parent_kind = None, ""
+        if figure.parent_figure_key:
+            parent_ordinal = figure_ordinal(figure.parent_figure_key)
+            parent = self.match(parent_ordinal)
+            parent_kind = self.figures[parent_ordinal].subject_kind
+        found, reason = self.resolver.resolve(figure, parent, parent_kind)
+        self.table_figure[ordinal], self.reason[ordinal] = found, reason
+        return found
+
+    def resolve_like(self, figure, other: MatchedDocument) -> tuple[TableFigure | None, str]:
+        """The figure this document prints for the subject of a figure of another document
+        (last year's figure of the same subject)."""
+        parent, parent_kind = None, ""
+        if figure.parent_figure_key:
+            source_parent = other.figures[figure_ordinal(figure.parent_figure_key)]
+            parent, _ = self.resolve_like(source_parent, other)
+            parent_kind = source_parent.subject_kind
+        return self.resolver.resolve(figure, parent, parent_kind)
+
+
+def figure_ordinal(key: str) -> int:
+    return int(key.rsplit(":n", 1)[1])
+
+
+def signed(value: Decimal, direction: str) -> Decimal:
+    return -value if direction == "decrease" else (Decimal(0) if direction == "flat" else value)
+
+
+def in_unit(yuan: Decimal, figure) -> Decimal:
+    return yuan / Decimal(figure.yuan_per_unit)
+
+
+def value_range(function, *intervals):
+    """min and max of a function monotonic in each argument over the corners of the intervals."""
+    values = []
+
+    def corners(index, chosen):
+        if index == len(intervals):
+            value = function(*chosen)
+            if value is not None:
+                values.append(value)
+            return
+        low, high = intervals[index]
+        for v in (low, high):
+            corners(index + 1, chosen + [v])
+
+    corners(0, [])
+    return (min(values), max(values)) if values else None
+
+
+def interval(value: Decimal, decimals: int) -> tuple[Decimal, Decimal]:
+    half = half_unit(decimals)
+    return value - half, value + half
+
+
+class ResolverOnly:
+    """A loaded document without narrative figures of its own: its tables only."""
+
+    def __init__(self, resolver: TableResolver | None):
+        self.resolver = resolver
+
+    def resolve_like(self, figure, other: MatchedDocument) -> tuple[TableFigure | None, str]:
+        if self.resolver is None:
+            return None, "it prints no tables"
+        parent, parent_kind = None, ""
+        if figure.parent_figure_key:
+            source_parent = other.figures[figure_ordinal(figure.parent_figure_key)]
+            parent, _ = self.resolve_like(source_parent, other)
+            parent_kind = source_parent.subject_kind
+        return self.resolver.resolve(figure, parent, parent_kind)
+
+
+def match_row(figure, matched: bool, reason: str, table: TableFigure | None) -> dict:
+    return {
+        "document_id": figure.document_id,
+        "ordinal": int(figure.ordinal),
+        "narrative_figure_key": figure.narrative_figure_key,
+        "page": int(figure.page),
+        "sentence": figure.sentence,
+        "printed_text": figure.printed_text,
+        "role": figure.role,
+        "subject": figure.subject,
+        "subject_kind": figure.subject_kind,
+        "matched": bool(matched),
+        "reason": reason,
+        "table_id": table.table_id if table else None,
+        "table_label": table.table_label if table else None,
+        "row_label": table.row_label if table else None,
+        "column_path": table.column_path if table else None,
+        "figure_keys": ",".join(table.figure_keys) if table else None,
+        "table_printed_text": ",".join(table.printed_texts) if table else None,
+        "table_amount_yuan": str(table.amount_yuan) if table else None,
+        "table_page": table.page if table else None,
+    }
+
+
