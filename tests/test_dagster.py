@@ -29,7 +29,7 @@ _FINGERPRINTS = {
     "raw.coverage_gaps": "select * from raw.coverage_gaps",
     "raw.documents": "select * exclude (loaded_at, source_file) from raw.documents",
     "marts.dim_document": "select * exclude (loaded_at, source_file) from marts.dim_document",
-    "marts.published_figures": "select * from marts.published_figures",
+    "marts.published_figures": "select * exclude (document_loaded_at) from marts.published_figures",
 }
 
 

@@ -1,7 +1,7 @@
 """Which documents' verdicts are stale, so a load judges only what changed.
 
 Each check chain (the identities, the narrative checks) keeps a ledger in dq: one row
-per document it has judged, with the fingerprint of what it judged (the document's load
+per document it has judged, with the fingerprint of what it judged (the document's rows
 and its figures as the models built them) and of the rules it judged by (its catalogue
 and cnbudget's checking code). A document is judged again when it is new, re-extracted
 or rebuilt differently, when the rules changed, or when checking it failed last time;
@@ -31,8 +31,9 @@ def rules_sha256(catalogue: str | bytes) -> str:
 
 
 def document_fingerprints(conn: duckdb.DuckDBPyConnection, figures: dict[str, str]) -> dict[str, str]:
-    """Per document: when it was loaded, by which extractor, and a digest of its rows in
-    each of `figures` (model -> the columns a verdict reads)."""
+    """Per document: the extractor that read it and a digest of its rows in each of
+    `figures` (model -> the columns a verdict reads). Of its content, not of when it was
+    loaded: two warehouses of the same documents hold the same ledger."""
     joins, digests = [], []
     for n, (model, columns) in enumerate(figures.items()):
         joins.append(
@@ -41,7 +42,7 @@ def document_fingerprints(conn: duckdb.DuckDBPyConnection, figures: dict[str, st
         )
         digests.append(f"coalesce(f{n}.n, 0), coalesce(f{n}.h, 0)")
     return dict(conn.execute(
-        f"select d.document_id, concat_ws('|', d.loaded_at, d.extractor_version, {', '.join(digests)}) "
+        f"select d.document_id, concat_ws('|', d.extractor_version, {', '.join(digests)}) "
         f"from raw.documents d {' '.join(joins)}"
     ).fetchall())
 
@@ -60,7 +61,7 @@ class Staleness:
     def reason(self, what: str) -> str | None:
         if not self.stale and not self.removed:
             return None
-        return (f"{what} of {len(self.stale)} document(s) are not judged as they are now"
+        return (f"the warehouse changed since {what} of {len(self.stale)} document(s) were judged"
                 + (f", and {len(self.removed)} judged document(s) are gone" if self.removed else ""))
 
 

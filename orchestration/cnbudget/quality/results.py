@@ -68,8 +68,15 @@ from dq.identity_documents;
 """
 
 LEDGER = "dq.identity_documents"
-# What a verdict reads of the models, per document (a rebuild that changes it re-judges).
-FIGURES = {"marts.published_figures": "figure_key, row_code, row_label, column_path, amount_yuan, printed_text, page"}
+# What a verdict reads, per document: the figures as the models built them and the rows,
+# columns and tables they are read with (a rebuild or an edit that changes any re-judges).
+_OF_TABLE = "(select left(table_id, 16) as document_id, * from raw.{})"
+FIGURES = {
+    "marts.published_figures": "figure_key, row_code, row_label, column_path, amount_yuan, printed_text, page",
+    "raw.tables": "table_id, kind, printed_unit, yuan_per_unit, is_empty, empty_note",
+    _OF_TABLE.format("rows"): "table_id, row_index, part, code, code_kind, code_level, label, is_total, period",
+    _OF_TABLE.format("columns"): "table_id, col_index, column_path, is_label, value_kind, period, part",
+}
 
 _YUAN = "cast(cast({0} as decimal(18, 0)) * 0.01 as decimal(18, 2))"
 
