@@ -6,6 +6,7 @@ entries and hand-offs are found, named and replaced, never loaded."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +175,17 @@ def test_a_load_killed_anywhere_is_completed_by_the_next_load(seed_warehouse, tm
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "1 loaded, 0 refused." in run.stdout
     assert warehouse_digests(warehouse) == warehouse_digests(seed_warehouse)
+
+
+def test_a_bug_in_the_models_fails_the_load_loudly(seed_warehouse, tmp_path):
+    """What no document can print: a mart holding one printed cell twice (a transformation
+    bug) fails dbt's test during the next load, which exits 1 and says so; the raw layer
+    and the verdicts are kept as they were."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(seed_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("insert into marts.published_figures select * from marts.published_figures limit 1")
+    run = _cli_load([REPO / "raw"], warehouse)
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "dbt build failed" in run.stderr and "Traceback" not in run.stderr
+    assert _raw_counts(warehouse) == _raw_counts(seed_warehouse)
