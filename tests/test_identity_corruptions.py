@@ -425,7 +425,8 @@ def test_the_batch_with_a_misprinted_code_loads_and_the_report_shows_it_on_its_p
     with duckdb.connect(str(corrupted.warehouse), read_only=True) as conn:
         judged = conn.execute("select count(distinct document_id) from dq.identity_results").fetchone()[0]
         documents = conn.execute("select count(*) from raw.documents").fetchone()[0]
-    assert judged == documents == len(VARIANTS) + 1 + (5 if CORPUS_DIR.is_dir() else 0)  # every one has verdicts
+    putuo = corpus_pdfs(CORPUS_DIR) if CORPUS_DIR.is_dir() else []
+    assert judged == documents == len(VARIANTS) + 1 + len(putuo)  # every one has verdicts
     summary = next(line for line in corrupted.load.stdout.splitlines() if line.startswith("Checks: "))
     assert "code_has_printed_parent" in summary and "failed (" in summary
     html = build_report(corrupted.warehouse, tmp_path / "report")
