@@ -15,7 +15,7 @@ import duckdb
 from dagster import AssetSelection, DagsterInstance, materialize
 
 from cnbudget.extract.document import EXTRACTOR_VERSION, document_id_for, sha256_of
-from cnbudget.ingest.warehouse import RAW_TABLES
+from cnbudget.ingest.warehouse import RAW_TABLES, wait_until_free
 from tests.conftest import REPO, SEED_PDF, warehouse_digests
 from tests.pdfgen.render_budget import render_document
 from tests.test_hard_cases import SPLIT_CODE_COLUMNS, numbered_rows, one_table_document
@@ -151,6 +151,9 @@ def test_a_damaged_hand_off_is_staged_again_never_loaded(tmp_path, monkeypatch):
 def _raw_counts(warehouse: Path) -> dict[str, int]:
     if not warehouse.exists():
         return {}
+    # A killed load's children (its dbt) may still be exiting, holding the file's lock
+    # for a moment; the next load waits for it the same way.
+    wait_until_free(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         if not conn.execute("select count(*) from information_schema.tables where table_schema = 'raw'").fetchone()[0]:
             return {}
