@@ -19,8 +19,13 @@
 {% endmacro %}
 
 {#- The pre-hook: the rows of the documents to build go first (a re-extracted document
-    may no longer print a table). Killed between delete and insert, the next build finds
-    the document missing and builds it. -#}
+    may no longer print a table), and those of documents no longer in the warehouse.
+    Killed between delete and insert, the next build finds the document missing and
+    builds it. -#}
 {% macro delete_documents_to_build() %}
-    {%- if is_incremental() %}delete from {{ this }} where document_id in ({{ documents_to_build() }}){% endif -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where document_id in ({{ documents_to_build() }})
+        or document_id not in (select document_id from {{ ref('dim_document') }})
+    {%- endif -%}
 {% endmacro %}
