@@ -2,11 +2,14 @@
 written by the one asset raw/budget_document, so they all map to its key."""
 
 
+import contextlib
+import hashlib
+import os
 import shutil
 import uuid
 
 import duckdb
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,8 @@ from cnbudget.ingest.warehouse import wait_until_free, warehouse_lock
 from cnbudget.transform.project import dbt_project, ensure_manifest, project_sha256
 
 ensure_manifest()
+
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class BudgetDbtTranslator(DagsterDbtTranslator):
@@ -53,9 +58,10 @@ def budget_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         args = ["build"] if built_project(warehouse) == project else ["build", "--full-refresh"]
         context.log.info(f"dbt {' '.join(args)} (the dbt project {'is as' if len(args) == 1 else 'changed since'} "
                          "the marts were built)")
-        for event in dbt.cli(args, context=context, target_path=_run_target(context.run_id)).stream():
-            yield event
-            settings.inject_fault("dbt", warehouse)  # the drill of a load killed while dbt builds
+        with run_target(context.run_id, warehouse) as target:
+            for event in dbt.cli(args, context=context, target_path=target).stream():
+                yield event
+                settings.inject_fault("dbt", warehouse)  # the drill of a load killed while dbt builds
         record_built_project(warehouse, project)
 
 
@@ -87,12 +93,24 @@ def record_built_project(warehouse: Path, project: str) -> None:
         conn.execute("COMMIT")
 
 
-def _run_target(run_id: str) -> Path:
+@contextlib.contextmanager
+def run_target(run_id: str, warehouse: Path) -> Iterator[Path]:
     """A target folder of this run's own (runs on other warehouses may build at once),
-    seeded with the project's partial parse so dbt does not parse the project again."""
-    target = dbt_project.project_dir / "target" / f"build-{run_id[:8]}-{uuid.uuid4().hex[:8]}"
+    seeded with the partial parse of the last build on this warehouse, else the project's,
+    so that dbt does not parse the project again (dbt re-parses when the profile, that is
+    the warehouse path, differs). A build that succeeded leaves its partial parse for
+    the next and removes its folder; a failed build's folder stays for a look."""
+    root = dbt_project.project_dir / "target"
+    target = root / f"build-{run_id[:8]}-{uuid.uuid4().hex[:8]}"
     target.mkdir(parents=True)
-    parsed = dbt_project.project_dir / "target" / "partial_parse.msgpack"
-    if parsed.exists():
-        shutil.copy(parsed, target / parsed.name)
-    return target
+    kept = root / "partial_parse" / f"{hashlib.sha256(str(warehouse.resolve()).encode()).hexdigest()[:16]}.msgpack"
+    seed = kept if kept.exists() else root / PARTIAL_PARSE
+    if seed.exists():
+        shutil.copy(seed, target / PARTIAL_PARSE)
+    yield target
+    if (target / PARTIAL_PARSE).exists():
+        kept.parent.mkdir(exist_ok=True)
+        staged = kept.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
+        shutil.copy(target / PARTIAL_PARSE, staged)
+        os.replace(staged, kept)
+    shutil.rmtree(target, ignore_errors=True)

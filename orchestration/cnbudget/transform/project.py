@@ -13,13 +13,18 @@ from cnbudget import settings
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
 
 
+# What the models are made of: dbt's own folders and settings, never its target/ or
+# logs/, whose size grows with every build.
+PROJECT_FOLDERS = ("models", "macros", "seeds", "tests")
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+
+
 def _project_sources() -> list[Path]:
-    """The files the models are made of (not dbt's target/ or logs/)."""
     root = dbt_project.project_dir
-    return sorted(
-        p for p in root.rglob("*")
-        if p.suffix in (".sql", ".yml", ".yaml", ".md", ".csv") and not {"target", "logs"} & set(p.relative_to(root).parts)
-    )
+    files = [root / name for name in PROJECT_FILES if (root / name).exists()]
+    for folder in PROJECT_FOLDERS:
+        files += (p for p in (root / folder).rglob("*") if p.suffix in (".sql", ".yml", ".yaml", ".md", ".csv"))
+    return sorted(files)
 
 
 def project_sha256() -> str:
