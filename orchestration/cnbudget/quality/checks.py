@@ -12,7 +12,6 @@ rather than report old verdicts.
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -27,14 +26,14 @@ from dagster_duckdb import DuckDBResource
 
 from cnbudget.quality.catalogue import Identity, load_catalogue
 from cnbudget.ingest.warehouse import warehouse_lock
-from cnbudget.quality.results import judge_stale_documents, read_results, stale_reason, write_results
+from cnbudget.quality.check_summaries import CheckSummary, summarize_checks
+from cnbudget.quality.results import judge_stale_documents, stale_reason, write_results
 from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED
 from cnbudget.transform.assets import model_key
 
 PUBLISHED_FIGURES = model_key("marts", "published_figures")
 IDENTITY_RESULTS = AssetKey(["dq", "identity_results"])
 CATALOGUE = load_catalogue()
-_LISTED = 50  # failures shown in a check's metadata; dq.identity_results has them all
 
 
 @asset(
@@ -83,41 +82,40 @@ def identity_results(warehouse: DuckDBResource) -> MaterializeResult:
 
 
 def _amount(yuan) -> str:
-    return "" if pd.isna(yuan) else f"{yuan:,.2f}"
+    return "" if yuan is None else f"{yuan:,.2f}"
 
 
-def _check_result(identity: Identity, results: pd.DataFrame) -> AssetCheckResult:
-    rows = results[results.identity_id == identity.id]
-    failures = rows[rows.status == FAILED]
-    passed = int((rows.status == PASSED).sum())
-    not_applicable = rows[rows.status == NOT_APPLICABLE]
+_LISTED_COLUMNS = ["document_id", "table_name", "row_name", "column_path", "page",
+                   "actual_yuan", "comparison", "expected_yuan", "tolerance_yuan"]
+
+
+def _check_result(identity: Identity, summary: CheckSummary) -> AssetCheckResult:
     # Dagster checks are pass/fail: an identity evaluated nowhere does not fail, and says so.
-    status = FAILED if len(failures) else PASSED if passed else NOT_APPLICABLE
+    status = FAILED if summary.failed else PASSED if summary.passed else NOT_APPLICABLE
     listing = "\n".join(
-        f"| {r.document_id} | {r.table_name} | {r.row_name} | {r.column_path} | {r.page} | "
-        f"{_amount(r.actual_yuan)} | {r.comparison} | {_amount(r.expected_yuan)} | {_amount(r.tolerance_yuan)} |"
-        for r in failures.head(_LISTED).itertuples()
+        f"| {document} | {table} | {row} | {column} | {page} | {_amount(actual)} | {comparison} | "
+        f"{_amount(expected)} | {_amount(tolerance)} |"
+        for document, table, row, column, page, actual, comparison, expected, tolerance in summary.failures
     )
-    reasons = "\n".join(f"- {reason}" for reason in not_applicable.reason.drop_duplicates().head(_LISTED))
     return AssetCheckResult(
         check_name=identity.id,
         asset_key=PUBLISHED_FIGURES,
-        passed=not len(failures),
+        passed=not summary.failed,
         severity=AssetCheckSeverity[identity.severity],
         description=(
             identity.description_zh if status != NOT_APPLICABLE else f"Not applicable anywhere: {identity.description_en}"
         ),
         metadata={
             "status": status,
-            "evaluated": passed + len(failures),
-            "failed": len(failures),
-            "not_applicable": len(not_applicable),
-            "documents_evaluated": int(rows[rows.status != NOT_APPLICABLE].document_id.nunique()),
+            "evaluated": summary.evaluated,
+            "failed": summary.failed,
+            "not_applicable": summary.not_applicable,
+            "documents_evaluated": summary.documents_evaluated,
             "failures": MetadataValue.md(
                 "| document | table | row | column | page | printed (yuan) | | expected (yuan) | tolerance |\n"
                 "|---|---|---|---|---|---|---|---|---|\n" + listing
             ),
-            "not_applicable_reasons": MetadataValue.md(reasons),
+            "not_applicable_reasons": MetadataValue.md("\n".join(f"- {reason}" for reason in summary.reasons)),
         },
     )
 
@@ -137,7 +135,10 @@ def identity_checks(warehouse: DuckDBResource):
     # Read-only, but a writer in another process would refuse the file: wait for the lock.
     with warehouse_lock(warehouse.database), duckdb.connect(warehouse.database, read_only=True) as conn:
         stale = stale_reason(conn, CATALOGUE)
-        results = None if stale else read_results(conn)
+        summaries = {} if stale else summarize_checks(
+            conn, "dq.identity_results", failed=f"status = '{FAILED}'", not_applicable=f"status = '{NOT_APPLICABLE}'",
+            listed=_LISTED_COLUMNS, reason="reason",
+        )
     for identity in CATALOGUE.identities:
         if stale:
             yield AssetCheckResult(
@@ -149,4 +150,4 @@ def identity_checks(warehouse: DuckDBResource):
                 metadata={"status": "stale"},
             )
         else:
-            yield _check_result(identity, results)
+            yield _check_result(identity, summaries.get(identity.id, CheckSummary()))

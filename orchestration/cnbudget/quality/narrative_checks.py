@@ -26,6 +26,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from cnbudget.ingest.warehouse import warehouse_lock
+from cnbudget.quality.check_summaries import CheckSummary, summarize_checks
 from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue
 from cnbudget.quality.narrative_results import narrative_staleness, write_narrative_results
 from cnbudget.transform.assets import model_key
@@ -34,7 +35,6 @@ NARRATIVE_FIGURES = model_key("marts", "fact_narrative_figure")
 PUBLISHED_FIGURES = model_key("marts", "published_figures")
 NARRATIVE_RESULTS = AssetKey(["dq", "narrative_results"])
 CATALOGUE = load_narrative_catalogue()
-_LISTED = 50  # failures shown in a check's metadata; dq.narrative_results has them all
 
 
 @asset(
@@ -87,25 +87,20 @@ def narrative_results(warehouse: DuckDBResource) -> MaterializeResult:
 )
 def narrative_checks(warehouse: DuckDBResource):
     with warehouse_lock(warehouse.database), duckdb.connect(warehouse.database, read_only=True) as conn:
-        results = conn.execute(
-            "select identity_id, document_id, page, stated, expected, detail, passed from dq.narrative_results"
-        ).df()
+        summaries = summarize_checks(conn, "dq.narrative_results", failed="not passed",
+                                     listed=["document_id", "page", "stated", "expected", "detail"])
     for identity in CATALOGUE.identities:
-        rows = results[results.identity_id == identity.id]
-        failures = rows[~rows.passed.astype(bool)]
-        listing = "\n".join(
-            f"| {r.document_id} | {r.page} | {r.stated} | {r.expected} | {r.detail} |"
-            for r in failures.head(_LISTED).itertuples()
-        )
+        summary = summaries.get(identity.id, CheckSummary())
+        listing = "\n".join("| " + " | ".join(str(value) for value in row) + " |" for row in summary.failures)
         yield AssetCheckResult(
             check_name=identity.id,
             asset_key=NARRATIVE_FIGURES,
-            passed=failures.empty,
+            passed=not summary.failed,
             severity=AssetCheckSeverity[identity.severity],
             description=identity.description_en,
             metadata={
-                "evaluated": len(rows),
-                "failed": len(failures),
+                "evaluated": summary.evaluated,
+                "failed": summary.failed,
                 "failures": MetadataValue.md(
                     "| document | page | stated | expected | detail |\n|---|---|---|---|---|\n" + listing
                 ),
