@@ -12,7 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pandas as pd
 
-from cnbudget.extract.narrative import AMOUNT, FUNCTION_SUBJECT
+from cnbudget.extract.narrative import AMOUNT
+from cnbudget.extract.narrative_subjects import FUNCTION_SUBJECT
 from cnbudget.extract.text import compact
 from cnbudget.quality.isolation import CheckFailure
 from cnbudget.quality.narrative_catalogue import NAMED, NarrativeCatalogue, Selector
