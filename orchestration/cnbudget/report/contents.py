@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from cnbudget.quality.evaluate import InvolvedCell
+from cnbudget.quality.instances import InvolvedCell
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from cnbudget.quality.evaluate import InvolvedCell
+from cnbudget.quality.instances import InvolvedCell
 from cnbudget.report.contents import (
     Amount,
     Document,
