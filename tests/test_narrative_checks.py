@@ -16,7 +16,7 @@ from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.extract.pages import read_pages
 from cnbudget.pipeline import load
 from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue, report_lines
-from cnbudget.quality.narrative_matching import rounded, value_range
+from cnbudget.quality.narrative_arithmetic import rounded, value_range
 from cnbudget.quality.narrative_results import write_narrative_results
 from tests.conftest import SEED_PDF, render_variant, seed_table
 

@@ -12,14 +12,13 @@ from cnbudget.extract.narrative import (
     AMOUNT,
     CHANGE_AMOUNT,
     CHANGE_PERCENT,
-    FUNCTION_SUBJECT,
     NO_CHANGE,
     OTHER_PERCENT,
     PRIOR_AMOUNT,
     SHARE_PERCENT,
-    classify_subject,
     extract_narrative,
 )
+from cnbudget.extract.narrative_subjects import FUNCTION_SUBJECT, classify_subject
 from cnbudget.extract.pages import PageText
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnbudget.extract.performance import parse_target
+from cnbudget.extract.performance_records import parse_target
 
 
 @pytest.mark.parametrize(

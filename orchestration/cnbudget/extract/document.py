@@ -20,7 +20,8 @@ from cnbudget.extract.grid import read_document_grids
 from cnbudget.extract.layout import read_layouts
 from cnbudget.extract.narrative import NarrativeFigure, extract_narrative
 from cnbudget.extract.pages import PageText, open_pdf
-from cnbudget.extract.performance import PerformanceTable, read_performance_tables
+from cnbudget.extract.performance import read_performance_tables
+from cnbudget.extract.performance_records import PerformanceTable
 from cnbudget.extract.tables import Cell, Table
 from cnbudget.extract.text import compact
 

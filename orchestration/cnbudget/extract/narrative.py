@@ -6,30 +6,26 @@ Pure functions from page text to `NarrativeFigure`s. Which table figure an amoun
 and whether it agrees, is decided later on the warehouse (cnbudget.quality.narrative):
 extraction only records what the text says.
 
-The text is read as the text layer prints it: lines joined into paragraphs (a wrapped
-line is full, so a short line ends a paragraph, and a line starting with outline
-numbering starts one: a full line ending in 。 may be a wrapped one), paragraphs split into sentences at 。 and
-sentences into clauses at ， ； ： 、 (never at a thousands separator). An amount's subject
-is the words of its clause before it; a change (增加 / 减少 X 万元, 增长 / 下降 Y%) belongs
-to the amount before it in its sentence; a part (其中 …, or in parentheses) names the
-amount before 其中 as its parent.
+The text is read as the text layer prints it (narrative_text.py): lines joined into
+paragraphs (a wrapped line is full, so a short line ends a paragraph, and a line starting
+with outline numbering starts one: a full line ending in 。 may be a wrapped one),
+paragraphs split into sentences at 。 and sentences into clauses at ， ； ： 、 (never at a
+thousands separator). An amount's subject is the words of its clause before it
+(narrative_subjects.py); a change (增加 / 减少 X 万元, 增长 / 下降 Y%) belongs to the amount
+before it in its sentence; a part (其中 …, or in parentheses) names the amount before 其中
+as its parent.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
-import yaml
-
+from cnbudget.extract.narrative_subjects import classify_subject, clean_subject
+from cnbudget.extract.narrative_text import MONEY, YEAR, clauses_of, is_heading, paragraphs_of, sentences_of
 from cnbudget.extract.pages import PageText
-from cnbudget.extract.text import compact, normalize
-
-_SUBJECTS_FILE = Path(__file__).with_name("narrative_subjects.yaml")
+from cnbudget.extract.text import compact
 
 # Roles of a narrative figure.
 AMOUNT = "amount"  # an amount of the budget year (its subject's figure)
@@ -39,26 +35,8 @@ CHANGE_PERCENT = "change_percent"  # 增长 Y%
 NO_CHANGE = "no_change"  # 与 2024 年预算持平
 SHARE_PERCENT = "share_percent"  # 占 Z%
 OTHER_PERCENT = "other_percent"  # a percentage that is neither a change nor a share
-FUNCTION_SUBJECT = "function_subject"  # subject kind of a printed 类/款/项 path
 
-_PAGE_NUMBER = re.compile(r"^[-—–]\s*\d+\s*[-—–]$")
-# Outline numbering that starts a paragraph: 第三部分, 一、, （一）, (1), 1. / 1、
-_OUTLINE = re.compile(
-    r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)、?|\(\d+\)|\d+[.、](?!\d))\s*"
-)
-# A line this much narrower than the page's widest line ends its paragraph.
-_SHORT_LINE = 0.75
-
-_MONEY = re.compile(
-    r"(?<![\d.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>亿元|万元|元|万(?![\u4e00-\u9fff]))"
-)
 _PERCENT = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*%")
-# Clause delimiters: ， ； ： 、 (after NFKC , ; :), never a thousands separator.
-_CLAUSE_DELIMITER = re.compile(r"[;:、]|,(?!(?<=\d,)\d{3}(?!\d))")
-# A parenthetical note without figures is dropped before clauses are cut, so that
-# 比2022年（上一年度，下同）预算增加 stays one clause.
-_NOTE = re.compile(r"\([^()]*[,;][^()]*\)")
-
 _INCREASE = ("增加", "增长", "上升", "提高")
 _CHANGE_VERB = re.compile(r"(增加|增长|上升|提高|减少|下降|降低|减)\s*$")
 _SHARE = re.compile(r"占[^\d]{0,12}$")
@@ -74,12 +52,6 @@ _PRIOR = re.compile(
     r"(?:(?P<year>\d{4})\s*年度?|(?P<previous>上年|上一年度?))\s*(?:当年)?"
     r"(?P<basis>预算执行数|执行数|预算数?|决算数?)?\s*(?:为|是)?\s*$"
 )
-_YEAR = re.compile(r"(\d{4})\s*年度?")
-# Words around a subject that do not name it.
-_FILLER_TAIL = re.compile(r"(预算数|预算安排|预算为|安排|共计|合计|总额|共|约|达|为|是|的)+$")
-_FILLER_HEAD = re.compile(r"^(其中|包括|含|\(|本部门|本单位|全年|当年)+")
-_FUNCTION_LEVEL = re.compile(r"\((类|款|项)\)")
-_QUOTES = "“”\"'‘’「」"
 
 
 @dataclass
@@ -116,87 +88,6 @@ class NarrativeFigure:
         return len(self.number.split(".")[1]) if "." in self.number else 0
 
 
-@dataclass(frozen=True)
-class _Subject:
-    kind: str
-    patterns: tuple[re.Pattern, ...]
-    under: tuple[str, ...]
-
-
-@cache
-def _subjects() -> tuple[_Subject, ...]:
-    data = yaml.safe_load(_SUBJECTS_FILE.read_text(encoding="utf-8"))
-    return tuple(
-        _Subject(s["kind"], tuple(re.compile(p) for p in s["patterns"]), tuple(s.get("under", ())))
-        for s in data["subjects"]
-    )
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-@dataclass
-class _Paragraph:
-    text: str
-    pages: list[tuple[int, int]]  # (offset in text, page) where each line starts
-
-    def page_at(self, offset: int) -> int:
-        page = self.pages[0][1]
-        for start, number in self.pages:
-            if start > offset:
-                break
-            page = number
-        return page
-
-
-def _paragraphs(pages: list[PageText]) -> list[_Paragraph]:
-    paragraphs: list[_Paragraph] = []
-    text, starts = "", []
-
-    def flush():
-        nonlocal text, starts
-        if text.strip():
-            paragraphs.append(_Paragraph(text, starts))
-        text, starts = "", []
-
-    for page in pages:
-        lines = [normalize(line) for line in page.lines]
-        lines = [line for line in lines if line and not _PAGE_NUMBER.match(compact(line))]
-        widest = max((_display_width(line) for line in lines), default=0)
-        for line in lines:
-            if text and _OUTLINE.match(line):
-                flush()
-            starts.append((len(text), page.number))
-            text += line
-            if _display_width(line) < _SHORT_LINE * widest:
-                flush()
-    flush()
-    return paragraphs
-
-
-def _sentences(text: str) -> list[tuple[int, str]]:
-    """(offset, sentence) pairs; a sentence keeps its closing 。"""
-    out, start = [], 0
-    for m in re.finditer("。", text):
-        out.append((start, text[start : m.end()]))
-        start = m.end()
-    if text[start:].strip():
-        out.append((start, text[start:]))
-    return out
-
-
-def _clauses(sentence: str) -> list[tuple[int, str]]:
-    """(offset, clause) pairs. Parenthetical notes without figures are blanked (same
-    length, so offsets hold) rather than cut apart."""
-    masked = _NOTE.sub(lambda m: m.group() if _MONEY.search(m.group()) else " " * len(m.group()), sentence)
-    out, start = [], 0
-    for m in _CLAUSE_DELIMITER.finditer(masked):
-        out.append((start, masked[start : m.start()]))
-        start = m.end()
-    out.append((start, masked[start:]))
-    return out
-
 
 def _direction(verb: str) -> str:
     return "increase" if verb in _INCREASE else "decrease"
@@ -211,47 +102,6 @@ def _basis(word: str | None) -> str:
         return "final_accounts"
     return "budget"
 
-
-def _clean_subject(words: str, department: str) -> str:
-    text = compact(words)
-    previous = None
-    while previous != text:
-        previous = text
-        text = _OUTLINE.sub("", text)
-        text = _YEAR.sub("", text)
-        if department:
-            text = text.replace(department, "")
-        text = re.sub(r"^\(部门\)|^\(单位\)", "", text)
-        text = _FILLER_HEAD.sub("", text)
-        text = _FILLER_TAIL.sub("", text)
-    return text.strip()
-
-
-def _function_path(subject: str) -> list[str] | None:
-    """The 类/款/项 names of a printed function-subject path, else None."""
-    if _FUNCTION_LEVEL.search(subject):
-        pieces = _FUNCTION_LEVEL.split(subject)
-        names = [pieces[i].strip(_QUOTES) for i in range(0, len(pieces) - 1, 2)]
-        return [n for n in names if n] or None
-    quoted = re.fullmatch(r"[“\"]?(?P<path>[^“”\"]+?-[^“”\"]+?)[”\"]?科目", subject)
-    if quoted:
-        return [n.strip() for n in quoted.group("path").split("-") if n.strip()]
-    return None
-
-
-def classify_subject(subject: str, parent_kind: str = "") -> tuple[str, list[str]]:
-    """The subject kind (and, for a function subject, its 类/款/项 names) of cleaned words;
-    ('', []) when the words are a name to look up in the tables."""
-    path = _function_path(subject)
-    if path:
-        return FUNCTION_SUBJECT, path
-    plain = subject.strip(_QUOTES)
-    for entry in _subjects():
-        if entry.under and parent_kind not in entry.under:
-            continue
-        if any(p.search(plain) for p in entry.patterns):
-            return entry.kind, []
-    return "", []
 
 
 @dataclass
@@ -272,8 +122,8 @@ def _mentions(sentence: str) -> list[_Mention]:
     """Amounts and percentages of a sentence in order, and 持平 (a change of nothing) where
     a clause states one without a figure."""
     mentions = []
-    for index, (offset, clause) in enumerate(_clauses(sentence)):
-        found = [(m, False) for m in _MONEY.finditer(clause)] + [(m, True) for m in _PERCENT.finditer(clause)]
+    for index, (offset, clause) in enumerate(clauses_of(sentence)):
+        found = [(m, False) for m in MONEY.finditer(clause)] + [(m, True) for m in _PERCENT.finditer(clause)]
         found.sort(key=lambda item: item[0].start())
         previous_end = 0
         for m, percent in found:
@@ -300,11 +150,6 @@ def _mentions(sentence: str) -> list[_Mention]:
     return mentions
 
 
-def _is_heading(paragraph: str) -> bool:
-    text = compact(paragraph)
-    return 0 < len(text) <= 40 and not text.endswith("。") and not _MONEY.search(text)
-
-
 def _compared(sentence_clauses: list[tuple[int, str]], clause_index: int, prefix: str, fiscal_year: int | None):
     """(year, basis) a change is stated against: its own clause first, then earlier ones."""
     texts = [prefix] + [c for _, c in reversed(sentence_clauses[:clause_index])]
@@ -325,14 +170,14 @@ def extract_narrative(
     narrative_pages = [p for p in pages if p.number not in table_pages and not p.is_table_of_contents]
     figures: list[NarrativeFigure] = []
     section = ""
-    for paragraph_number, paragraph in enumerate(_paragraphs(narrative_pages), start=1):
-        if _is_heading(paragraph.text):
+    for paragraph_number, paragraph in enumerate(paragraphs_of(narrative_pages), start=1):
+        if is_heading(paragraph.text):
             section = compact(paragraph.text)
             continue
         amounts: list[NarrativeFigure] = []  # the paragraph's amounts so far
         whole: NarrativeFigure | None = None  # the amount before 其中, once its parts start
-        for sentence_offset, sentence in _sentences(paragraph.text):
-            clauses = _clauses(sentence)
+        for sentence_offset, sentence in sentences_of(paragraph.text):
+            clauses = clauses_of(sentence)
             parts_from = sentence.find("其中")
             parts_open = False
             for mention in _mentions(sentence):
@@ -392,7 +237,7 @@ def _figure(mention: _Mention, clauses, fiscal_year: int | None, department: str
             figure.role = SHARE_PERCENT
         else:
             figure.role = OTHER_PERCENT
-            figure.subject = _clean_subject(prefix, department)
+            figure.subject = clean_subject(prefix, department)
     elif verb:
         figure.role, figure.direction = CHANGE_AMOUNT, _direction(verb.group(1))
     else:
@@ -404,10 +249,10 @@ def _figure(mention: _Mention, clauses, fiscal_year: int | None, department: str
             figure.role, figure.fiscal_year = PRIOR_AMOUNT, year
             figure.compared_basis = _basis(prior.group("basis"))
         else:
-            years = _YEAR.findall(prefix)
+            years = YEAR.findall(prefix)
             if years:
                 figure.fiscal_year = int(years[-1])
-            figure.subject = _clean_subject(prefix, department)
+            figure.subject = clean_subject(prefix, department)
             figure.subject_kind, figure.subject_path = classify_subject(figure.subject)
         if _THRESHOLD.match(mention.suffix):
             figure.qualifier = "threshold"

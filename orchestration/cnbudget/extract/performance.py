@@ -19,20 +19,21 @@ columns (一级指标 … 指标值确定依据, 前年 上年 预计当年实�
 block that follows (项目支出明细测算, 长期绩效目标表 …), a label cell names the value
 beside it (项目名称 | 支持工业发展专项资金). A cell merged over rows gives its text to every
 row it covers; one split by a page break continues on the next page as an empty cell,
-which continues the text above it.
+which continues the text above it (performance_form.py). performance_indicators.py reads
+the indicator blocks; this module walks the form block by block and reads the rest.
 """
 
 from __future__ import annotations
 
 import re
 
-from cnbudget.extract.performance_records import (ANNUAL, CURRENT_YEAR, LAST_YEAR, LONG_TERM, TWO_YEARS_AGO, CostItem,
-                                                  FundingSource, OverallFundingValue, PerformanceGoal,
-                                                  PerformanceIndicator, PerformanceProject, PerformanceTable, Purchase,
-                                                  parse_target, printed_amount)
-from cnbudget.extract.tables import Cell, Table
+from cnbudget.extract.performance_form import Form, columns_named, row_values
+from cnbudget.extract.performance_indicators import indicator_header, read_indicator
+from cnbudget.extract.performance_records import (ANNUAL, LONG_TERM, CostItem, FundingSource, OverallFundingValue,
+                                                  PerformanceGoal, PerformanceProject, PerformanceTable, Purchase,
+                                                  printed_amount)
+from cnbudget.extract.tables import Table
 from cnbudget.extract.text import compact, normalize
-
 
 # Header fields of a 项目支出绩效目标表, by the label printed beside them.
 _PROJECT_FIELDS = {
@@ -71,109 +72,13 @@ _COST_COLUMNS = {
     "备注": "note",
 }
 _PROCUREMENT_COLUMNS = {"品名": "item", "数量": "quantity", "金额": "amount"}
-_INDICATOR_ROLES = (
-    ("目标名称", "goal"),
-    ("一级指标", "level1"),
-    ("二级指标", "level2"),
-    ("三级指标", "level3"),
-    ("指标名称", "level3"),
-    ("指标值确定依据", "basis"),
-    ("绩效标准", "basis"),
-)
 _GOAL_LABEL = re.compile(r"^(长期目标|年度目标)\s*\d*[:：]?$")
 _PROJECT_CODE = re.compile(r"\d{11}[A-Z]\d{9}|\d{21}")
-_YEAR_IN_HEADER = re.compile(r"(20\d\d)\s*年")
-# ── Reading a form ───────────────────────────────────────────────────────────────────
-
-
-class _Form:
-    """A form's cells by row, with what each grid position shows."""
-
-    def __init__(self, table: Table):
-        self.table = table
-        self.rows = table.body_rows
-        self.anchored: dict[int, list[Cell]] = {}
-        self.at: dict[tuple[int, int], Cell] = {}
-        for cell in sorted(table.cells, key=lambda c: (c.row, c.col)):
-            self.anchored.setdefault(cell.row, []).append(cell)
-            for r in range(cell.row, cell.row + cell.row_span):
-                for c in range(cell.col, cell.col + cell.col_span):
-                    self.at[(r, c)] = cell
-        self.first_row_of_page = {}
-        for cell in table.cells:
-            self.first_row_of_page[cell.page] = min(self.first_row_of_page.get(cell.page, cell.row), cell.row)
-        self.n_cols = len(table.column_paths)
-
-    def texts(self, row: int) -> list[str]:
-        return [compact(c.text) for c in self.anchored.get(row, [])]
-
-    def cells(self, row: int) -> list[Cell]:
-        return self.anchored.get(row, [])
-
-    def page(self, row: int) -> int:
-        cells = self.anchored.get(row) or [self.at[(row, c)] for c in range(self.n_cols) if (row, c) in self.at]
-        return cells[0].page if cells else self.table.pages[0]
-
-    def is_continuation(self, cell: Cell) -> bool:
-        """An empty cell at the top of a page: the rest of a merged cell the page break split."""
-        return not cell.text.strip() and self.first_row_of_page.get(cell.page) == cell.row
-
-    def full_width(self, row: int) -> str | None:
-        cells = self.cells(row)
-        if len(cells) == 1 and cells[0].col == 0 and cells[0].col_span == self.n_cols:
-            return compact(cells[0].text)
-        return None
-
-
-def _role(text: str) -> str | None:
-    for word, role in _INDICATOR_ROLES:
-        if text == word:
-            return role
-    return None
-
-
-def _period(text: str, fiscal_year: int | None) -> tuple[str, int | None] | None:
-    """The period a value column's header names: 前年 / 上年 / 预计当年实现, or a year."""
-    year = int(m.group(1)) if (m := _YEAR_IN_HEADER.search(text)) else None
-    if "前年" in text:
-        return TWO_YEARS_AGO, year or (fiscal_year - 2 if fiscal_year else None)
-    if "上年" in text:
-        return LAST_YEAR, year or (fiscal_year - 1 if fiscal_year else None)
-    if "当年" in text:
-        return CURRENT_YEAR, year or fiscal_year
-    if year is not None and fiscal_year is not None:
-        return {fiscal_year - 2: TWO_YEARS_AGO, fiscal_year - 1: LAST_YEAR, fiscal_year: CURRENT_YEAR}.get(
-            year, CURRENT_YEAR), year
-    if text == "指标值":
-        return LONG_TERM, None
-    return None
-
-
-def _indicator_header(form: _Form, row: int, fiscal_year: int | None):
-    """Column roles of an indicator table whose header starts at `row` (the row naming
-    一级指标), and the number of header rows."""
-    start = row
-    header_cells = [c for c in form.cells(row) if _role(compact(c.text)) or compact(c.text) == "指标值"]
-    end = max(c.row + c.row_span for c in header_cells)
-    roles: dict[int, tuple[str, str | None, int | None]] = {}
-    for col in range(form.n_cols):
-        covering = [form.at[(r, col)] for r in range(start, end) if (r, col) in form.at]
-        distinct = [c for i, c in enumerate(covering) if all(c is not d for d in covering[:i])]
-        texts = [compact(c.text) for c in distinct]
-        if not texts:
-            continue
-        if (role := _role(texts[0])) is not None:
-            roles[col] = (role, None, None)
-            continue
-        leaf = texts[-1]
-        if (period := _period(leaf, fiscal_year)) is not None:
-            roles[col] = ("value", *period)
-    return roles, end
 
 
 def read_performance_table(table: Table, fiscal_year: int | None) -> PerformanceTable:
     """Everything a 绩效目标表 states, from its cells."""
-    form = _Form(table)
+    form = Form(table)
     project = PerformanceProject() if table.kind == "performance_project" else None
     result = PerformanceTable(table.ordinal, table.label, table.kind, table.unit, list(table.pages), project)
     block = "header"
@@ -194,7 +99,7 @@ def read_performance_table(table: Table, fiscal_year: int | None) -> Performance
             row += 1
             continue
         if "一级指标" in texts:
-            indicator_roles, row = _indicator_header(form, row, fiscal_year)
+            indicator_roles, row = indicator_header(form, row, fiscal_year)
             block, carried = "indicators", {}
             continue
         first = form.cells(row)[0] if form.cells(row) else None
@@ -240,14 +145,14 @@ def read_performance_table(table: Table, fiscal_year: int | None) -> Performance
                     )
         elif block == "costs" and project is not None:
             if not columns:
-                columns = _columns_named(form, row, _COST_COLUMNS)
+                columns = columns_named(form, row, _COST_COLUMNS)
             else:
                 _read_cost(form, row, columns, project, carried_cost)
         elif block == "procurement" and project is not None:
             if not columns:
-                columns = _columns_named(form, row, _PROCUREMENT_COLUMNS)
+                columns = columns_named(form, row, _PROCUREMENT_COLUMNS)
             else:
-                values = _row_values(form, row, columns)
+                values = row_values(form, row, columns)
                 if values.get("item"):
                     amount_text = values.get("amount", "")
                     project.purchases.append(Purchase(len(project.purchases) + 1, values["item"],
@@ -260,7 +165,7 @@ def read_performance_table(table: Table, fiscal_year: int | None) -> Performance
                 result.goals.append(PerformanceGoal(kind, normalize(cells[0].text), normalize(cells[-1].text),
                                                     cells[0].page))
         elif block == "indicators" and indicator_roles:
-            indicator = _read_indicator(form, row, indicator_roles, carried, goal_name, goal_type_hint)
+            indicator = read_indicator(form, row, indicator_roles, carried, goal_name, goal_type_hint)
             if indicator is not None:
                 indicator.ordinal = len(result.indicators) + 1
                 result.indicators.append(indicator)
@@ -272,7 +177,7 @@ _COMPOSITIONS = {"收入构成": "income", "支出构成": "expenditure"}
 _YEAR_COLUMN = re.compile(r"^(20\d\d)年$")
 
 
-def _read_overall_funding(form: _Form, start: int, end: int, fiscal_year: int | None) -> list[OverallFundingValue]:
+def _read_overall_funding(form: Form, start: int, end: int, fiscal_year: int | None) -> list[OverallFundingValue]:
     """表11's 部门总体资金情况 (rows start to end): header cells name the value columns
     (当年金额, 占比, one per year), a cell merged down 收入构成 / 支出构成 names the
     composition, and the label beside it the line."""
@@ -309,7 +214,7 @@ def _read_overall_funding(form: _Form, start: int, end: int, fiscal_year: int | 
     return values
 
 
-def _read_project_fields(form: _Form, row: int, project: PerformanceProject) -> None:
+def _read_project_fields(form: Form, row: int, project: PerformanceProject) -> None:
     cells = form.cells(row)
     i = 0
     while i < len(cells):
@@ -335,27 +240,7 @@ def _read_project_fields(form: _Form, row: int, project: PerformanceProject) -> 
         i += 2
 
 
-def _columns_named(form: _Form, row: int, names: dict[str, str]) -> dict[int, str]:
-    """A block's header row: grid column -> field, by the header texts."""
-    columns = {}
-    for cell in form.cells(row):
-        name = names.get(compact(cell.text))
-        if name:
-            for col in range(cell.col, cell.col + cell.col_span):
-                columns[col] = name
-    return columns
-
-
-def _row_values(form: _Form, row: int, columns: dict[int, str]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for col, name in columns.items():
-        cell = form.at.get((row, col))
-        if cell is not None and name not in values:
-            values[name] = normalize(cell.text)
-    return values
-
-
-def _read_cost(form: _Form, row: int, columns: dict[int, str], project: PerformanceProject, carried: dict) -> None:
+def _read_cost(form: Form, row: int, columns: dict[int, str], project: PerformanceProject, carried: dict) -> None:
     values = {}
     amount_box = None
     for col, name in columns.items():
@@ -386,7 +271,7 @@ def _read_cost(form: _Form, row: int, columns: dict[int, str], project: Performa
     ))
 
 
-def _read_overall_goals(form: _Form, row: int, result: PerformanceTable) -> None:
+def _read_overall_goals(form: Form, row: int, result: PerformanceTable) -> None:
     """表11 整体绩效目标: a header row (长期目标(截止2027年) | 年度目标), then their texts."""
     cells = [c for c in form.cells(row) if c.col > 0]
     if row > 0 and [compact(c.text) for c in cells][-1:] == ["年度目标"]:
@@ -396,47 +281,6 @@ def _read_overall_goals(form: _Form, row: int, result: PerformanceTable) -> None
         name = normalize(header.text) if header is not None else ""
         kind = "overall_long_term" if name.startswith("长期") else "overall_annual"
         result.goals.append(PerformanceGoal(kind, name, normalize(cell.text), cell.page))
-
-
-def _read_indicator(form: _Form, row: int, roles: dict, carried: dict, goal_name: str, goal_type_hint: str):
-    fields: dict[str, str] = {}
-    values = []
-    for col, (role, period, year) in sorted(roles.items()):
-        cell = form.at.get((row, col))
-        if cell is None:
-            continue
-        text = normalize(cell.text)
-        if role in ("goal", "level1", "level2", "basis"):
-            if not text and form.is_continuation(cell):
-                text = carried.get(role, "")
-            if role not in fields:
-                fields[role] = text
-        elif role == "level3":
-            fields.setdefault("level3", text)
-        elif role == "value" and text and (period, year) not in {(v[0], v[1]) for v in values}:
-            values.append((period, year, text))
-    if not fields.get("level3"):
-        return None
-    carried.update({k: v for k, v in fields.items() if k in ("goal", "level1", "level2", "basis")})
-    goal = fields.get("goal") or goal_name
-    periods = {p for p, _, _ in values}
-    goal_type = ANNUAL if periods - {LONG_TERM} or goal_type_hint == ANNUAL and not periods else LONG_TERM
-    if goal.startswith("长期"):
-        goal_type = LONG_TERM
-    elif goal.startswith("年度"):
-        goal_type = ANNUAL
-    name = fields["level3"]
-    return PerformanceIndicator(
-        ordinal=0,
-        page=form.page(row),
-        goal_type=goal_type,
-        goal_name=goal,
-        level1=fields.get("level1", ""),
-        level2=fields.get("level2", ""),
-        level3=name,
-        basis=fields.get("basis", ""),
-        values=[parse_target(text, period, year, name) for period, year, text in values],
-    )
 
 
 def read_performance_tables(tables: list[Table], fiscal_year: int | None) -> list[PerformanceTable]:

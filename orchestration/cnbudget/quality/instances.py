@@ -3,7 +3,8 @@
 An instance is one checked figure (the actual side) against what the rest of the
 document says it must be (the expected side), in one amount column, with every printed
 cell involved and the tolerance the catalogue allows; a NotApplicable says why an
-identity cannot be evaluated somewhere. evaluate.py has one function per identity kind.
+identity cannot be evaluated somewhere. sum_identities.py, match_identities.py and
+code_note_identities.py have one function per identity kind.
 """
 
 from __future__ import annotations

@@ -6,20 +6,20 @@ subject rules, in exact Decimal arithmetic."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 
 import duckdb
 import pandas as pd
 
-from cnbudget.extract.narrative import AMOUNT, FUNCTION_SUBJECT
+from cnbudget.extract.narrative import AMOUNT
+from cnbudget.extract.narrative_subjects import FUNCTION_SUBJECT
 from cnbudget.extract.text import compact
-from cnbudget.quality.isolation import CheckFailure
+from cnbudget.quality.narrative_arithmetic import to_decimal
 from cnbudget.quality.narrative_catalogue import NAMED, NarrativeCatalogue, Selector
 
 _NUMBERING = re.compile(r"^(\([一二三四五六七八九十廿]+\)|[一二三四五六七八九十廿]+、|\d+[.、]|\(\d+\))\s*")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」")
-HUNDRED = Decimal(100)
 
 
 # ── Reading the warehouse ────────────────────────────────────────────────────────────
@@ -60,29 +60,6 @@ def read_document_index(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return conn.execute(
         f"select document_id, department, fiscal_year, kind, {current} as is_current from marts.dim_document"
     ).df()
-
-
-# ── Exact arithmetic ─────────────────────────────────────────────────────────────────
-
-
-def half_unit(decimals: int) -> Decimal:
-    return Decimal(5) * Decimal(10) ** -(decimals + 1)
-
-
-def rounded(value: Decimal, decimals: int) -> Decimal:
-    return value.quantize(Decimal(10) ** -decimals, rounding=ROUND_HALF_UP)
-
-
-def to_decimal(text) -> Decimal | None:
-    """A DECIMAL read as text (never through float); None for what is not printed."""
-    if text is None or not isinstance(text, str):
-        return None
-    return Decimal(text)
-
-
-def stated_value(figure) -> Decimal:
-    """A narrative figure's number at its printed precision (25 stays 25, 1.00 stays 1.00)."""
-    return rounded(Decimal(figure.printed_number), int(figure.printed_decimals))
 
 
 def _text_decimals(text: str) -> int:
@@ -256,47 +233,6 @@ class TableResolver:
         return cells
 
 
-# ── Evaluation ───────────────────────────────────────────────────────────────────────
-
-
-@dataclass
-class NarrativeEvaluation:
-    matches: pd.DataFrame  # one row per narrative figure
-    results: pd.DataFrame  # one row per check instance
-    gx_success: dict[str, bool] = field(default_factory=dict)  # identity id -> GX verdict
-    unchecked: list[CheckFailure] = field(default_factory=list)  # documents cnbudget failed to check
-
-    @property
-    def failures(self) -> pd.DataFrame:
-        return self.results[~self.results["passed"]]
-
-    def summary(self) -> pd.DataFrame:
-        """Per document: figures found, matched, unmatched, match rate, checks passed and failed."""
-        found = self.matches.groupby("document_id").agg(
-            figures=("ordinal", "count"),
-            amounts=("role", lambda r: int((r == AMOUNT).sum())),
-            matched=("matched", "sum"),
-        )
-        found["unmatched"] = found["figures"] - found["matched"]
-        found["match_rate"] = (found["matched"] / found["figures"]).round(4)
-        checks = self.results.groupby("document_id").agg(
-            checks_passed=("passed", "sum"), checks_failed=("passed", lambda p: int((~p).sum()))
-        )
-        out = found.join(checks, how="left").fillna({"checks_passed": 0, "checks_failed": 0})
-        return out.astype({"checks_passed": int, "checks_failed": int}).reset_index()
-
-
-MATCH_COLUMNS = [
-    "document_id", "ordinal", "narrative_figure_key", "page", "sentence", "printed_text", "role", "subject",
-    "subject_kind", "matched", "reason", "table_id", "table_label", "row_label", "column_path", "figure_keys",
-    "table_printed_text", "table_amount_yuan", "table_page",
-]
-RESULT_COLUMNS = [
-    "identity_id", "document_id", "ordinal", "narrative_figure_key", "page", "sentence", "printed_text", "subject",
-    "stated", "expected", "tolerance", "passed", "detail",
-]
-
-
 class MatchedDocument:
     """One document's narrative figures, matched."""
 
@@ -341,37 +277,6 @@ def figure_ordinal(key: str) -> int:
     return int(key.rsplit(":n", 1)[1])
 
 
-def signed(value: Decimal, direction: str) -> Decimal:
-    return -value if direction == "decrease" else (Decimal(0) if direction == "flat" else value)
-
-
-def in_unit(yuan: Decimal, figure) -> Decimal:
-    return yuan / Decimal(figure.yuan_per_unit)
-
-
-def value_range(function, *intervals):
-    """min and max of a function monotonic in each argument over the corners of the intervals."""
-    values = []
-
-    def corners(index, chosen):
-        if index == len(intervals):
-            value = function(*chosen)
-            if value is not None:
-                values.append(value)
-            return
-        low, high = intervals[index]
-        for v in (low, high):
-            corners(index + 1, chosen + [v])
-
-    corners(0, [])
-    return (min(values), max(values)) if values else None
-
-
-def interval(value: Decimal, decimals: int) -> tuple[Decimal, Decimal]:
-    half = half_unit(decimals)
-    return value - half, value + half
-
-
 class ResolverOnly:
     """A loaded document without narrative figures of its own: its tables only."""
 
@@ -387,29 +292,3 @@ class ResolverOnly:
             parent, _ = self.resolve_like(source_parent, other)
             parent_kind = source_parent.subject_kind
         return self.resolver.resolve(figure, parent, parent_kind)
-
-
-def match_row(figure, matched: bool, reason: str, table: TableFigure | None) -> dict:
-    return {
-        "document_id": figure.document_id,
-        "ordinal": int(figure.ordinal),
-        "narrative_figure_key": figure.narrative_figure_key,
-        "page": int(figure.page),
-        "sentence": figure.sentence,
-        "printed_text": figure.printed_text,
-        "role": figure.role,
-        "subject": figure.subject,
-        "subject_kind": figure.subject_kind,
-        "matched": bool(matched),
-        "reason": reason,
-        "table_id": table.table_id if table else None,
-        "table_label": table.table_label if table else None,
-        "row_label": table.row_label if table else None,
-        "column_path": table.column_path if table else None,
-        "figure_keys": ",".join(table.figure_keys) if table else None,
-        "table_printed_text": ",".join(table.printed_texts) if table else None,
-        "table_amount_yuan": str(table.amount_yuan) if table else None,
-        "table_page": table.page if table else None,
-    }
-
-

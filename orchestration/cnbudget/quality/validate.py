@@ -17,7 +17,8 @@ import duckdb
 import pandas as pd
 
 from cnbudget.quality.catalogue import Catalogue
-from cnbudget.quality.evaluate import Evaluation, NotApplicable, evaluate_document
+from cnbudget.quality.evaluate import evaluate_document
+from cnbudget.quality.instances import Evaluation, NotApplicable
 from cnbudget.quality.isolation import CheckFailure, checked_alone
 from cnbudget.quality.printed import PrintedDocument, read_documents
 

@@ -14,14 +14,8 @@ from cnbudget import settings
 from cnbudget.report import charts
 from cnbudget.report.money import CHART_UNIT, format_in_unit, format_yuan
 from cnbudget.report.page_crops import Highlight, PageCrop, PageCropper
-from cnbudget.report.warehouse_data import (
-    Document,
-    IdentityFailure,
-    ReportData,
-    WarehouseNotReady,
-    read_report_data,
-    require_models,
-)
+from cnbudget.report.contents import Document, IdentityFailure, ReportData
+from cnbudget.report.warehouse_data import WarehouseNotReady, read_report_data, require_models
 
 REPORT_FILE = "index.html"
 MAX_CROPPED_FAILURES = 200  # beyond this a report would weigh megabytes; the rest are listed without images

@@ -13,8 +13,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from cnbudget.report.contents import Amount, OverviewCell
 from cnbudget.report.money import CHART_UNIT, format_wan
-from cnbudget.report.warehouse_data import Amount, OverviewCell
 
 FONT = "'WenQuanYi Micro Hei','Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',sans-serif"
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#8b5cf6", "#ef4444", "#14b8a6", "#64748b")
