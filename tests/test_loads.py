@@ -208,8 +208,10 @@ def test_page_limit_is_a_setting(seed_warehouse, tmp_path, monkeypatch):
     assert [f.status for f in load([SEED_PDF], tmp_path / "warehouse.duckdb", quiet=True, workers=1).files] == ["loaded"]
 
 
-def test_cli_exit_codes(tmp_path):
-    env = {**os.environ, "CNBUDGET_WAREHOUSE": str(tmp_path / "w.duckdb")}
+def test_cli_exit_codes(seed_load, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(seed_load.warehouse, warehouse)
+    env = {**os.environ, "CNBUDGET_WAREHOUSE": str(warehouse)}
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
     refused = subprocess.run([sys.executable, "-m", "cnbudget.cli", "load", str(empty), str(SEED_PDF)],
@@ -221,9 +223,10 @@ def test_cli_exit_codes(tmp_path):
                            capture_output=True, text=True, env=env)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "(unchanged)" in again.stdout
-    # Nothing new: the models and checks built by the first load stand (not rebuilt).
-    assert "No document is new" not in refused.stdout
-    assert "No document is new: the models and checks stand as built at " in again.stdout
+    # Nothing new: the models and checks built by the first load of the seed stand (not rebuilt).
+    assert seed_load.returncode == 0 and "No document is new" not in seed_load.stdout
+    for run in (refused, again):
+        assert "No document is new: the models and checks stand as built at " in run.stdout
 
 
 def test_reloading_the_corpus_changes_nothing(corpus_warehouse, corpus_dir, tmp_path):
