@@ -4,8 +4,8 @@ figure it names and proved (expectations/narrative_identities.yml).
 Reads marts.fact_narrative_figure (what the narrative says) and the printed grids behind
 marts.published_figures (staging.stg_budget__cells with their rows, blanks included: a
 blank cell in a matched row and column is an exact zero). Everything is computed in
-Decimal; Great Expectations judges the instances (`passed` must be true) as it judges
-the table identities.
+Decimal; Great Expectations judges the instances in the step the table identities
+share (gx_judgement.py).
 
 Outputs, per document:
 - matches: one row per narrative figure, `matched` or not, with the table figure it was
@@ -20,19 +20,18 @@ frames in narrative_evaluation.py; this module reads the warehouse and runs them
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 import duckdb
 import pandas as pd
 
+from cnbudget.quality.gx_judgement import judge_with_gx
 from cnbudget.quality.isolation import CheckFailure, checked_alone
 from cnbudget.quality.narrative_catalogue import CATALOGUE_FILE, NarrativeCatalogue, load_narrative_catalogue
 from cnbudget.quality.narrative_evaluation import MATCH_COLUMNS, RESULT_COLUMNS, NarrativeEvaluation, match_row
 from cnbudget.quality.narrative_identities import NarrativeIdentityChecks
 from cnbudget.quality.narrative_matching import GRID_SQL, MatchedDocument, TableResolver, read_document_index
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 __all__ = ["CATALOGUE_FILE", "NarrativeEvaluation", "evaluate_narrative", "load_narrative_catalogue", "report_lines"]
 
@@ -120,23 +119,6 @@ class _Evaluator(NarrativeIdentityChecks):
         )
 
 
-def _gx_validate(results: pd.DataFrame, identity_id: str) -> bool:
-    """GX Core judges the instances of one narrative identity: `passed` must be true."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
-        context.data_sources.add_pandas(f"{identity_id}_source")
-        .add_dataframe_asset(identity_id)
-        .add_batch_definition_whole_dataframe("all_instances")
-        .get_batch(batch_parameters={"dataframe": results[["passed"]].astype(bool)})
-    )
-    return bool(batch.validate(gxe.ExpectColumnValuesToBeInSet(column="passed", value_set=[True])).success)
-
-
 def evaluate_narrative(conn: duckdb.DuckDBPyConnection, catalogue: NarrativeCatalogue | None = None,
                        great_expectations: bool = True, documents: Iterable[str] | None = None) -> NarrativeEvaluation:
     """Match every narrative figure of the warehouse (or of `documents`, which must hold
@@ -144,11 +126,16 @@ def evaluate_narrative(conn: duckdb.DuckDBPyConnection, catalogue: NarrativeCata
     evaluate every narrative identity."""
     catalogue = catalogue or load_narrative_catalogue()
     evaluation = _Evaluator(conn, catalogue, documents).run()
+    results = evaluation.results
+    if great_expectations:  # the step the table identities share: a failing instance exceeds by 1
+        judgement = judge_with_gx(
+            pd.DataFrame({"identity_id": results["identity_id"], "excess": (~results["passed"].astype(bool)).astype("int64")}),
+            catalogue.identities, "narrative_identities",
+        )
     for identity in catalogue.identities:
-        instances = evaluation.results[evaluation.results["identity_id"] == identity.id]
         evaluation.gx_success[identity.id] = (
-            _gx_validate(instances, identity.id) if great_expectations and not instances.empty
-            else bool(instances["passed"].all())
+            judgement.succeeded(identity.id) if great_expectations
+            else bool(results.loc[results["identity_id"] == identity.id, "passed"].all())
         )
     return evaluation
 

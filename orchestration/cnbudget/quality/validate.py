@@ -1,16 +1,14 @@
 """Judging every identity instance with Great Expectations.
 
 evaluate.py lays out both sides of every instance from the warehouse; here they
-become one DataFrame (GX on DuckDB through SQLAlchemy is broken, so GX reads pandas,
-read through DuckDB) and one expectation suite with an expectation per catalogue
-identity: `excess_cents ≤ 0` on that identity's rows, excess being how far an instance
-lies outside its tolerance. GX's unexpected rows are the failures. Instances that
-cannot be evaluated are kept beside them as not applicable, with the reason.
+become one DataFrame, judged by the Great Expectations step every check shares
+(gx_judgement.py): an instance's excess is how far it lies outside its tolerance, in
+cents. Instances that cannot be evaluated are kept beside them as not applicable, with
+the reason.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import duckdb
@@ -18,11 +16,10 @@ import pandas as pd
 
 from cnbudget.quality.catalogue import Catalogue
 from cnbudget.quality.evaluate import evaluate_document
+from cnbudget.quality.gx_judgement import judge_with_gx
 from cnbudget.quality.instances import Evaluation, NotApplicable
 from cnbudget.quality.isolation import CheckFailure, checked_alone
 from cnbudget.quality.printed import PrintedDocument, read_documents
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not_applicable"
 
@@ -95,48 +92,6 @@ def _row(result: Evaluation | NotApplicable) -> dict:
     }
 
 
-def judge_with_gx(instances: pd.DataFrame, catalogue: Catalogue):
-    """Validate the suite (one expectation per identity) on the instances
-    (identity_id, excess_cents); returns GX's ExpectationSuiteValidationResult."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.expectations.metadata_types import FailureSeverity
-    from great_expectations.expectations.row_conditions import Column
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
-        context.data_sources.add_pandas("identity_instances")
-        .add_dataframe_asset("instances")
-        .add_batch_definition_whole_dataframe("all")
-        .get_batch(batch_parameters={"dataframe": instances})
-    )
-    suite = gx.ExpectationSuite(name="identities")
-    # One expectation per identity with instances to judge: each costs GX a pass over
-    # the frame, and one without rows would pass vacuously.
-    present = set(instances.identity_id)
-    for identity in (i for i in catalogue.identities if i.id in present):
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeBetween(
-                column="excess_cents",
-                max_value=0,
-                row_condition=Column("identity_id") == identity.id,
-                severity=FailureSeverity.CRITICAL if identity.severity == "ERROR" else FailureSeverity.WARNING,
-                meta={"identity_id": identity.id},
-                description=identity.description_en,
-            )
-        )
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-    for expectation in result.results:
-        if expectation.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"Great Expectations could not validate {expectation.expectation_config.meta}: "
-                f"{expectation.exception_info.get('exception_message')}"
-            )
-    return result
-
-
 def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -> IdentityValidation:
     unchecked: list[CheckFailure] = []
     rows = []
@@ -149,18 +104,13 @@ def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -
     for column in ("actual_cents", "expected_cents", "difference_cents", "tolerance_cents", "excess_cents", "page"):
         frame[column] = frame[column].astype("Int64")
     evaluated = frame.index[frame.status.isna()]
-    gx_result = None
-    if len(evaluated):
-        instances = pd.DataFrame(
-            {
-                "identity_id": frame.loc[evaluated, "identity_id"].to_numpy(),
-                "excess_cents": frame.loc[evaluated, "excess_cents"].astype("int64").to_numpy(),
-            }
-        )
-        gx_result = judge_with_gx(instances, catalogue)
-        # GX reports failing rows by their index in `instances`, i.e. their position.
-        failing = {i for r in gx_result.results for i in (r.result.get("unexpected_index_list") or [])}
-        frame.loc[evaluated, "status"] = [FAILED if i in failing else PASSED for i in range(len(evaluated))]
+    judgement = judge_with_gx(
+        pd.DataFrame({"identity_id": frame.loc[evaluated, "identity_id"].to_numpy(),
+                      "excess": frame.loc[evaluated, "excess_cents"].astype("int64").to_numpy()}),
+        catalogue.identities, "identities",
+    )
+    frame.loc[evaluated, "status"] = [FAILED if i in judgement.failing else PASSED for i in range(len(evaluated))]
+    gx_result = judgement.result
     return IdentityValidation(frame, documents, catalogue, gx_result, unchecked)
 
 

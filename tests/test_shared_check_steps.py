@@ -1,6 +1,12 @@
-"""The asset checks' summaries are computed in SQL: counts exact, listings bounded."""
+"""The steps the table and the narrative identities share: the Great Expectations
+judgement, and the asset checks' summaries (in SQL: counts exact, listings bounded)."""
 
 import duckdb
+import pandas as pd
+
+from cnbudget.quality.catalogue import load_catalogue
+from cnbudget.quality.gx_judgement import judge_with_gx
+from cnbudget.quality.narrative_catalogue import load_narrative_catalogue
 
 from cnbudget.quality.check_summaries import LISTED, CheckSummary, summarize_checks
 
@@ -32,3 +38,16 @@ def test_an_identity_without_rows_has_no_summary():
     summaries = summarize_checks(_results(), "results", failed="status = 'failed'", listed=["page"])
     assert set(summaries) == {"sum", "total"}
     assert CheckSummary().passed == 0
+
+
+def test_great_expectations_fails_exactly_the_instances_that_exceed():
+    table, narrative = load_catalogue().identities[0], load_narrative_catalogue().identities[0]
+    instances = pd.DataFrame({"identity_id": [table.id, table.id, narrative.id, narrative.id],
+                              "excess": [0, 3, 0, 0]})
+    judgement = judge_with_gx(instances, [table, narrative], "shared")
+    assert judgement.failing == {1}
+    assert (judgement.succeeded(table.id), judgement.succeeded(narrative.id)) == (False, True)
+    assert {r.expectation_config.type for r in judgement.result.results} == {"expect_column_values_to_be_between"}
+    passing = judge_with_gx(instances.assign(excess=0), [table, narrative], "shared")
+    assert passing.failing == set() and passing.result.success
+    assert judge_with_gx(instances.head(0), [table], "shared").result is None  # nothing to judge
