@@ -1,32 +1,19 @@
 """The identities in Dagster: the dq/identity_results asset and one asset check per
 identity on marts/published_figures.
 
-The asset is the only writer: it validates every identity (Great Expectations) and
-replaces dq.identity_results in one transaction. The checks run after it (it is their
-additional dependency) and only read, through read-only connections, so they never
-contend for DuckDB's single writer lock. A check whose results do not describe the
-warehouse as it is now (published_figures rebuilt without the asset) fails as stale
-rather than report old verdicts.
+The asset is the only writer: it validates the stale documents' identities (Great
+Expectations) and replaces their rows of dq.identity_results in one transaction. The
+checks come from the factory the narrative checks share (check_factory.py).
 """
 
 from __future__ import annotations
 
-import duckdb
-from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
-    AssetKey,
-    MaterializeResult,
-    MetadataValue,
-    asset,
-    multi_asset_check,
-)
+from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from cnbudget.quality.catalogue import Identity, load_catalogue
 from cnbudget.ingest.warehouse import warehouse_lock
-from cnbudget.quality.check_summaries import CheckSummary, summarize_checks
+from cnbudget.quality.catalogue import Identity, load_catalogue
+from cnbudget.quality.check_factory import Listed, VerdictTable, identity_checks_of
 from cnbudget.quality.results import judge_stale_documents, stale_reason, write_results
 from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED
 from cnbudget.transform.assets import model_key
@@ -85,69 +72,22 @@ def _amount(yuan) -> str:
     return "" if yuan is None else f"{yuan:,.2f}"
 
 
-_LISTED_COLUMNS = ["document_id", "table_name", "row_name", "column_path", "page",
-                   "actual_yuan", "comparison", "expected_yuan", "tolerance_yuan"]
+def _describe(identity: Identity, status: str) -> str:
+    return identity.description_zh if status != NOT_APPLICABLE else f"Not applicable anywhere: {identity.description_en}"
 
 
-def _check_result(identity: Identity, summary: CheckSummary) -> AssetCheckResult:
-    # Dagster checks are pass/fail: an identity evaluated nowhere does not fail, and says so.
-    status = FAILED if summary.failed else PASSED if summary.passed else NOT_APPLICABLE
-    listing = "\n".join(
-        f"| {document} | {table} | {row} | {column} | {page} | {_amount(actual)} | {comparison} | "
-        f"{_amount(expected)} | {_amount(tolerance)} |"
-        for document, table, row, column, page, actual, comparison, expected, tolerance in summary.failures
-    )
-    return AssetCheckResult(
-        check_name=identity.id,
-        asset_key=PUBLISHED_FIGURES,
-        passed=not summary.failed,
-        severity=AssetCheckSeverity[identity.severity],
-        description=(
-            identity.description_zh if status != NOT_APPLICABLE else f"Not applicable anywhere: {identity.description_en}"
+identity_checks = identity_checks_of(
+    "identity_checks", CATALOGUE.identities, PUBLISHED_FIGURES, IDENTITY_RESULTS,
+    VerdictTable(
+        "dq.identity_results", failed=f"status = '{FAILED}'", not_applicable=f"status = '{NOT_APPLICABLE}'",
+        listed=(
+            Listed("document_id", "document"), Listed("table_name", "table"), Listed("row_name", "row"),
+            Listed("column_path", "column"), Listed("page", "page"), Listed("actual_yuan", "printed (yuan)", _amount),
+            Listed("comparison", ""), Listed("expected_yuan", "expected (yuan)", _amount),
+            Listed("tolerance_yuan", "tolerance", _amount),
         ),
-        metadata={
-            "status": status,
-            "evaluated": summary.evaluated,
-            "failed": summary.failed,
-            "not_applicable": summary.not_applicable,
-            "documents_evaluated": summary.documents_evaluated,
-            "failures": MetadataValue.md(
-                "| document | table | row | column | page | printed (yuan) | | expected (yuan) | tolerance |\n"
-                "|---|---|---|---|---|---|---|---|---|\n" + listing
-            ),
-            "not_applicable_reasons": MetadataValue.md("\n".join(f"- {reason}" for reason in summary.reasons)),
-        },
-    )
-
-
-@multi_asset_check(
-    specs=[
-        AssetCheckSpec(
-            identity.id,
-            asset=PUBLISHED_FIGURES,
-            additional_deps=[IDENTITY_RESULTS],
-            description=f"{identity.description_zh} — {identity.description_en}",
-        )
-        for identity in CATALOGUE.identities
-    ],
+        reason="reason",
+    ),
+    stale_reason=lambda conn: stale_reason(conn, CATALOGUE),
+    describe=_describe,
 )
-def identity_checks(warehouse: DuckDBResource):
-    # Read-only, but a writer in another process would refuse the file: wait for the lock.
-    with warehouse_lock(warehouse.database), duckdb.connect(warehouse.database, read_only=True) as conn:
-        stale = stale_reason(conn, CATALOGUE)
-        summaries = {} if stale else summarize_checks(
-            conn, "dq.identity_results", failed=f"status = '{FAILED}'", not_applicable=f"status = '{NOT_APPLICABLE}'",
-            listed=_LISTED_COLUMNS, reason="reason",
-        )
-    for identity in CATALOGUE.identities:
-        if stale:
-            yield AssetCheckResult(
-                check_name=identity.id,
-                asset_key=PUBLISHED_FIGURES,
-                passed=False,
-                severity=AssetCheckSeverity.WARN,
-                description=f"No current verdict: {stale}; materialize dq/identity_results.",
-                metadata={"status": "stale"},
-            )
-        else:
-            yield _check_result(identity, summaries.get(identity.id, CheckSummary()))

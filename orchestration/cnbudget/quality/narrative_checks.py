@@ -2,9 +2,9 @@
 narrative identity (expectations/narrative_identities.yml) on marts/fact_narrative_figure.
 
 As for the table identities (cnbudget.quality.checks): the asset is the only writer (it
-matches every narrative figure, evaluates every identity and replaces
-dq.narrative_matches and dq.narrative_results, under the warehouse lock); the checks run
-after it and only read.
+matches the stale documents' narrative figures, evaluates every identity on them and
+replaces their rows of dq.narrative_matches and dq.narrative_results, under the warehouse
+lock); the checks come from the factory both share (check_factory.py).
 
 definitions.py registers both; the load (pipeline.py) materializes them with the
 identity results after the models are built.
@@ -12,23 +12,13 @@ identity results after the models are built.
 
 from __future__ import annotations
 
-import duckdb
-from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
-    AssetKey,
-    MaterializeResult,
-    MetadataValue,
-    asset,
-    multi_asset_check,
-)
+from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
 from cnbudget.ingest.warehouse import warehouse_lock
-from cnbudget.quality.check_summaries import CheckSummary, summarize_checks
+from cnbudget.quality.check_factory import Listed, VerdictTable, identity_checks_of
 from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue
-from cnbudget.quality.narrative_results import narrative_staleness, write_narrative_results
+from cnbudget.quality.narrative_results import narrative_stale_reason, narrative_staleness, write_narrative_results
 from cnbudget.transform.assets import model_key
 
 NARRATIVE_FIGURES = model_key("marts", "fact_narrative_figure")
@@ -79,30 +69,13 @@ def narrative_results(warehouse: DuckDBResource) -> MaterializeResult:
     )
 
 
-@multi_asset_check(
-    specs=[
-        AssetCheckSpec(i.id, asset=NARRATIVE_FIGURES, description=i.description_zh, additional_deps=[NARRATIVE_RESULTS])
-        for i in CATALOGUE.identities
-    ],
+narrative_checks = identity_checks_of(
+    "narrative_checks", CATALOGUE.identities, NARRATIVE_FIGURES, NARRATIVE_RESULTS,
+    VerdictTable(
+        "dq.narrative_results", failed="not passed", not_applicable="false",
+        listed=(Listed("document_id", "document"), Listed("page", "page"), Listed("stated", "stated"),
+                Listed("expected", "expected"), Listed("detail", "detail")),
+    ),
+    stale_reason=narrative_stale_reason,
+    describe=lambda identity, status: identity.description_en,
 )
-def narrative_checks(warehouse: DuckDBResource):
-    with warehouse_lock(warehouse.database), duckdb.connect(warehouse.database, read_only=True) as conn:
-        summaries = summarize_checks(conn, "dq.narrative_results", failed="not passed",
-                                     listed=["document_id", "page", "stated", "expected", "detail"])
-    for identity in CATALOGUE.identities:
-        summary = summaries.get(identity.id, CheckSummary())
-        listing = "\n".join("| " + " | ".join(str(value) for value in row) + " |" for row in summary.failures)
-        yield AssetCheckResult(
-            check_name=identity.id,
-            asset_key=NARRATIVE_FIGURES,
-            passed=not summary.failed,
-            severity=AssetCheckSeverity[identity.severity],
-            description=identity.description_en,
-            metadata={
-                "evaluated": summary.evaluated,
-                "failed": summary.failed,
-                "failures": MetadataValue.md(
-                    "| document | page | stated | expected | detail |\n|---|---|---|---|---|\n" + listing
-                ),
-            },
-        )
