@@ -173,10 +173,17 @@ def test_the_dagster_asset_writes_the_results_and_the_checks_report_them(full_wa
 
     copy_path = tmp_path / "dagster.duckdb"
     copy_path.write_bytes(Path(full_warehouse).read_bytes())
+    resources = {**build_resources(), "warehouse": DuckDBResource(database=str(copy_path))}
+    with duckdb.connect(str(copy_path)) as conn:  # one document's verdicts no longer describe it
+        conn.execute("update dq.narrative_documents set fingerprint = 'judged before' "
+                     "where document_id = (select min(document_id) from dq.narrative_documents)")
+    stale = materialize([budget_dbt_models, narrative_results, narrative_checks],
+                        selection=AssetSelection.checks(narrative_checks), resources=resources)
+    assert {(e.passed, e.metadata["status"].value) for e in stale.get_asset_check_evaluations()} == {(False, "stale")}
     result = materialize(
         [budget_dbt_models, narrative_results, narrative_checks],
         selection=AssetSelection.assets(narrative_results) | AssetSelection.checks(narrative_checks),
-        resources={**build_resources(), "warehouse": DuckDBResource(database=str(copy_path))},
+        resources=resources,
     )
     assert result.success
     verdicts = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
