@@ -234,3 +234,68 @@ def test_budget_against_actual(finals, national_dir):
     assert lines[(putuo, "economic_class", "301")][2] == Decimal("20828600.00")
     # the 2026 预算 of 国家信访局 is loaded, but is another year's: it pairs with no 2024 line
     assert all(budget is None for *_, budget in lines.values())
+
+
+# A drawn 决算 with what the two published ones leave blank: a 一般公共预算财政拨款支出决算表
+# printing 年初预算数 and 全年预算数 beside its 决算数, and a 政府性基金 table whose
+# 第二类 row misprints its 年末结转和结余 (5 + 50 − 40 = 15, printed 16; its 合计 follows it).
+_CODES = ["科目编码/类", "科目编码/款", "科目编码/项", "科目名称"]
+_DRAWN_TABLES = [
+    ("一般公共预算财政拨款支出决算表", _CODES + ["年初预算数", "全年预算数", "决算数/小计", "决算数/基本支出", "决算数/项目支出"], [
+        ["", "", "", "合计", "120.00", "130.00", "125.00", "100.00", "25.00"],
+        ["201", "", "", "一般公共服务支出", "120.00", "130.00", "125.00", "100.00", "25.00"],
+        ["201", "01", "", "人大事务", "120.00", "130.00", "125.00", "100.00", "25.00"],
+        ["201", "01", "01", "行政运行", "100.00", "100.00", "100.00", "100.00", ""],
+        ["201", "01", "02", "一般行政管理事务", "20.00", "30.00", "25.00", "", "25.00"],
+    ]),
+    ("政府性基金预算财政拨款收入支出决算表", _CODES + ["年初结转和结余", "本年收入", "本年支出/小计", "本年支出/基本支出",
+                                           "本年支出/项目支出", "年末结转和结余"], [
+        ["", "", "", "合计", "15.00", "150.00", "130.00", "", "130.00", "36.00"],
+        ["212", "", "", "城乡社区支出", "10.00", "100.00", "90.00", "", "90.00", "20.00"],
+        ["229", "", "", "其他支出", "5.00", "50.00", "40.00", "", "40.00", "16.00"],
+    ]),
+]
+
+
+@pytest.fixture(scope="session")
+def drawn_final_warehouse(tmp_path_factory) -> tuple[Path, str]:
+    from tests.pdfgen.render_budget import render_document
+
+    pdf = tmp_path_factory.mktemp("drawn_final") / "drawn_final.pdf"
+    render_document({
+        "document": {"title": "测试局2024年部门决算", "department": "测试局", "fiscal_year": 2024, "kind": "部门决算"},
+        "front_matter": [], "back_matter": [], "performance_tables": [],
+        "tables": [{"label": "", "title": title, "department_line": "部门：测试局", "unit_line": "单位：万元",
+                    "columns": columns, "rows": rows, "empty_note": "", "notes": []}
+                   for title, columns, rows in _DRAWN_TABLES],
+    }, pdf)
+    return _loaded_once(tmp_path_factory, "drawn_final", [pdf]), document_id_for(sha256_of(pdf))
+
+
+def test_a_carry_over_misprinted_in_a_fund_table_is_a_finding(drawn_final_warehouse):
+    warehouse, document_id = drawn_final_warehouse
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        results = conn.execute(
+            """select row_name, status, actual_yuan, expected_yuan from dq.identity_results
+               where document_id = ? and identity_id = 'final_fund_carry_over' and status <> 'not_applicable'
+               order by row_name""", [document_id]
+        ).fetchall()
+    assert results == [
+        ("212 城乡社区支出", "passed", Decimal("200000.00"), Decimal("200000.00")),
+        ("229 其他支出", "failed", Decimal("160000.00"), Decimal("150000.00")),
+        ("合计", "failed", Decimal("360000.00"), Decimal("350000.00")),
+    ]
+
+
+def test_budget_against_actual_by_function_class(drawn_final_warehouse):
+    warehouse, document_id = drawn_final_warehouse
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        line = conn.execute(
+            """select initial_budget_yuan, adjusted_budget_yuan, final_yuan, final_minus_budget_yuan
+               from marts.fact_budget_vs_final where document_id = ? and comparison = 'function_class'
+               and line_code = '201'""", [document_id]).fetchall()
+        failed = conn.execute("select identity_id from dq.identity_results where document_id = ? and "
+                              "status = 'failed' and identity_id <> 'final_fund_carry_over'", [document_id]).fetchall()
+    # 年初预算 100 + 20, 全年预算 100 + 30, 决算 100 + 25 万元 (the 项 lines summed)
+    assert line == [(Decimal("1200000.00"), Decimal("1300000.00"), Decimal("1250000.00"), Decimal("-50000.00"))]
+    assert failed == []

@@ -17,7 +17,8 @@ import duckdb
 import pandas as pd
 
 from cnbudget.quality.catalogue import Catalogue
-from cnbudget.quality.evaluate import Evaluation, NotApplicable, evaluate_document
+from cnbudget.quality.carry_over import evaluate_with_carry_overs
+from cnbudget.quality.evaluate import Evaluation, NotApplicable
 from cnbudget.quality.isolation import CheckFailure, checked_alone
 from cnbudget.quality.printed import PrintedDocument, read_documents
 
@@ -142,7 +143,7 @@ def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -
     for document in documents:
         rows.extend(checked_alone(
             "identities", document.document_id, document.source_file, unchecked,
-            lambda: [_row(r) for r in evaluate_document(document, catalogue)],  # noqa: B023 - called at once
+            lambda: [_row(r) for r in evaluate_with_carry_overs(document, catalogue)],  # noqa: B023 - called at once
         ) or [])
     frame = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     for column in ("actual_cents", "expected_cents", "difference_cents", "tolerance_cents", "excess_cents", "page"):
