@@ -53,7 +53,7 @@ def _unrelated(path: Path) -> Path:
 def _final_accounts(spec: dict, path: Path) -> Path:
     table = {**seed_table(spec, "表1"), "title": "部门收支决算总表"}
     render_document({**spec, "document": {**spec["document"], "title": "武汉市经济和信息化局2024年部门决算"},
-                     "front_matter": [], "back_matter": [], "tables": [table]}, path)
+                     "front_matter": [], "back_matter": [], "tables": [table], "performance_tables": []}, path)
     return path
 
 
@@ -68,7 +68,6 @@ BAD_INPUTS = {
     "encrypted.pdf": (lambda p, s: _encrypted(p), "encrypted_pdf", "needs a password"),
     "scanned.pdf": (lambda p, s: _scanned(p), "no_text_layer", "needs OCR"),
     "unrelated.pdf": (lambda p, s: _unrelated(p), "not_a_budget", "no budget table found"),
-    "final_accounts.pdf": (lambda p, s: _final_accounts(s, p), "final_accounts", "决算"),
 }
 
 # What a table prints wrong refuses the table, never the document: it loads with the
@@ -87,6 +86,8 @@ TABLE_PROBLEMS = {
             ["“三公”经费合计", "因公出国(境)费", "公务接待费"], [["3.00", "1.00", "2.00"]],
             title="一般公共预算“三公”经费支出表", unit_line="单位：万元"), p) and p,
         None, "", None, 1),
+    # not a problem: a 决算 (final accounts) loads beside the budgets, as phase final
+    "final_accounts.pdf": (lambda p, s: _final_accounts(s, p), None, "", None, 1),
 }
 
 
@@ -147,6 +148,17 @@ def test_a_table_printed_wrong_is_recorded_and_the_document_loads(bad_batch, nam
     assert (complete, errors) == (False, 1)
     ((error_kind, error_page, message),) = recorded
     assert (error_kind, error_page) == (kind, page) and words in message, message
+
+
+def test_a_final_accounts_document_loads_as_final(bad_batch):
+    warehouse, _, outcome, _, _ = bad_batch
+    (file,) = [f for f in outcome.files if f.path.name == "final_accounts.pdf"]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        document = conn.execute(
+            "select kind, phase from marts.dim_document where document_id = ?", [file.document_id]).fetchone()
+        kinds = conn.execute("select kind from raw.tables where document_id = ?", [file.document_id]).fetchall()
+    assert document == ("部门决算", "final")
+    assert kinds == [("final_income_expenditure_summary",)]
 
 
 def _rows_of(warehouse: Path, document_id: str) -> dict[str, str]:

@@ -92,9 +92,11 @@ def test_every_fact_and_dimension_test_passes_in_the_load(scratch_warehouse):
         ),
         (
             "insert into marts.fact_expenditure (figure_key, document_id, table_id, source_table_kind, cut, "
-            "fund_scope_code, expenditure_type_code, function_subject_key, fiscal_year, amount_yuan) "
+            "fund_scope_code, expenditure_type_code, function_subject_key, fiscal_year, phase, amount_basis, "
+            "amount_yuan) "
             "select figure_key, document_id, table_id, table_kind, 'function_subject', 'all_funds', 'basic', "
-            "fiscal_year || ':' || row_code, fiscal_year, amount_yuan from intermediate.int_budget__figures "
+            "fiscal_year || ':' || row_code, fiscal_year, phase, 'budget', amount_yuan "
+            "from intermediate.int_budget__figures "
             "where table_kind = 'expenditure' and code_level = '类' limit 1",
             "facts_hold_no_parent_or_total_rows",
         ),

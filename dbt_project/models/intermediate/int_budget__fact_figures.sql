@@ -22,6 +22,18 @@ meanings as (
     qualify row_number() over (
         partition by figures.table_id, figures.row_index, figures.col_index order by meanings.priority
     ) = 1
+),
+
+-- what the amount measures (budget, or a 决算's initial / adjusted budget or outturn)
+bases as (
+    select figures.table_id, figures.row_index, figures.col_index, bases.amount_basis
+    from figures
+    inner join {{ ref('amount_bases') }} as bases
+        on figures.phase = bases.phase
+        and regexp_matches(figures.column_path, bases.path_pattern)
+    qualify row_number() over (
+        partition by figures.table_id, figures.row_index, figures.col_index order by bases.priority
+    ) = 1
 )
 
 select
@@ -32,9 +44,11 @@ select
     meanings.expenditure_type_code,
     meanings.fund_source_code,
     coalesce(meanings.is_carryover, false) as is_carryover,
-    meanings.three_public_item_code
+    meanings.three_public_item_code,
+    bases.amount_basis
 from figures
 inner join meanings using (table_id, row_index, col_index)
+inner join bases using (table_id, row_index, col_index)
 inner join {{ ref('table_kind_facts') }} as table_facts on figures.table_kind = table_facts.table_kind
 left join {{ ref('int_budget__leaf_rows') }} as leaves
     on figures.table_id = leaves.table_id

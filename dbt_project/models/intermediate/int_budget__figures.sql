@@ -10,6 +10,7 @@ select
     tables.fiscal_year,
     tables.department,
     tables.document_kind,
+    tables.document_phase as phase,
     tables.document_loaded_at,
     cells.page,
     cells.row_index,

@@ -5,6 +5,7 @@ select
     funding.table_id || ':' || cast(funding.line as varchar) || ':' || funding.column_name
         as department_funding_key,
     funding.document_id,
+    documents.phase,
     funding.table_id,
     funding.composition,
     funding.line,
@@ -21,3 +22,4 @@ select
     funding.page
 from {{ source('raw', 'performance_overall_funding') }} as funding
 inner join {{ source('raw', 'tables') }} as tables using (table_id)
+inner join {{ ref('dim_document') }} as documents on funding.document_id = documents.document_id

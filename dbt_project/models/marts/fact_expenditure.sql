@@ -23,6 +23,8 @@ select
     case when cut = 'economic_class' then row_code end as economic_class_code,
     case when cut = 'budget_unit' then department || '/' || row_label end as budget_unit_key,
     fiscal_year,
+    phase,
+    amount_basis,
     amount_yuan,
     printed_text,
     printed_unit,

@@ -18,6 +18,8 @@ select
         as function_subject_key,
     case when code_kind = 'budget_unit' then department || '/' || row_label end as budget_unit_key,
     fiscal_year,
+    phase,
+    amount_basis,
     amount_yuan,
     printed_text,
     printed_unit,

@@ -11,6 +11,7 @@
 select
     figures.narrative_figure_key,
     figures.document_id,
+    documents.phase,
     documents.loaded_at as document_loaded_at,
     figures.ordinal,
     figures.page,

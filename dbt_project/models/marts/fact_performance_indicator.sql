@@ -6,6 +6,7 @@ select
         as performance_target_key,
     targets.table_id || ':' || cast(targets.indicator_ordinal as varchar) as performance_indicator_key,
     indicators.document_id,
+    documents.phase,
     targets.table_id,
     tables.label as table_label,
     tables.kind as table_kind,

@@ -2,6 +2,7 @@
 select
     costs.table_id || ':c' || cast(costs.ordinal as varchar) as performance_cost_key,
     costs.document_id,
+    documents.phase,
     costs.table_id as performance_project_key,
     costs.ordinal,
     costs.page,
@@ -15,3 +16,4 @@ select
     costs.note
 from {{ source('raw', 'performance_project_costs') }} as costs
 inner join {{ source('raw', 'performance_projects') }} as projects using (table_id)
+inner join {{ ref('dim_document') }} as documents on costs.document_id = documents.document_id

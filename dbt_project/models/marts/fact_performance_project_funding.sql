@@ -4,6 +4,7 @@
 select
     funding.table_id || ':f' || cast(funding.ordinal as varchar) as performance_funding_key,
     funding.document_id,
+    documents.phase,
     funding.table_id as performance_project_key,
     funding.ordinal,
     funding.source,
@@ -12,3 +13,4 @@ select
     projects.printed_unit
 from {{ source('raw', 'performance_project_funding') }} as funding
 inner join {{ source('raw', 'performance_projects') }} as projects using (table_id)
+inner join {{ ref('dim_document') }} as documents on funding.document_id = documents.document_id

@@ -41,6 +41,8 @@ select
     figures.fund_source_code,
     figures.is_carryover,
     figures.fiscal_year,
+    figures.phase,
+    figures.amount_basis,
     figures.amount_yuan,
     figures.printed_text,
     figures.printed_unit,

@@ -14,6 +14,8 @@ select
     table_id,
     three_public_item_code,
     fiscal_year,
+    phase,
+    amount_basis,
     amount_yuan,
     printed_text,
     printed_unit,

@@ -15,6 +15,7 @@ select
     tables.is_empty,
     documents.department,
     documents.kind as document_kind,
+    documents.phase as document_phase,
     documents.loaded_at as document_loaded_at
 from {{ source('raw', 'tables') }} as tables
 inner join {{ source('raw', 'documents') }} as documents using (document_id)

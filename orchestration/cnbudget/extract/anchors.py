@@ -89,6 +89,11 @@ def _title_at(lines: list[TextLine], i: int, allow_other: bool) -> _Title | None
                 label, first = above, i - 1
         if not label:
             label = next((split_label(s.text)[0] for s in line.segments if split_label(s.text)[0]), "")
+        if not label and last + 1 < len(lines):
+            # the central 决算 template prints its number alone under the title (公开 01 表)
+            below, below_rest = split_label(lines[last + 1].text)
+            if below and not below_rest:
+                label, last = below, last + 1
         return _Title(first, last, label, normalize(text), kind)
     return None
 

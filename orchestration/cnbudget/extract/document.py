@@ -16,6 +16,7 @@ from cnbudget.extract.coverage import CoverageGap, check_coverage
 from cnbudget.extract.anchors import department_name, is_table_of_contents, page_items, trailing_label
 from cnbudget.extract.assembly import TableErrorRecord, assemble_tables, resolve_units
 from cnbudget.extract.errors import DocumentError
+from cnbudget.extract.final_accounts import BUDGET, FINAL, document_phase, final_document_kind, name_final_tables
 from cnbudget.extract.grid import read_document_grids
 from cnbudget.extract.layout import read_layouts
 from cnbudget.extract.narrative import NarrativeFigure, extract_narrative
@@ -26,7 +27,7 @@ from cnbudget.extract.tables import Cell, Table
 from cnbudget.extract.text import compact
 
 # Bump when extraction output changes, so cached results are not reused.
-EXTRACTOR_VERSION = "22"
+EXTRACTOR_VERSION = "23"
 
 _FISCAL_YEAR = re.compile(r"(20\d\d)\s*年度?\s*(?:区级|市级|省级)?\s*(?:部门|单位|预算单位)")
 # A cover printing the year apart from the kind: `2026 年深圳市审计局部门预算`.
@@ -55,6 +56,7 @@ class ExtractedDocument:
     narrative_figures: list[NarrativeFigure] = field(default_factory=list)
     # What the 绩效目标表 (表11, 表12-x) state: indicators, goals, project fields.
     performance: list[PerformanceTable] = field(default_factory=list)
+    phase: str = BUDGET  # budget (预算) / final (决算, final accounts)
 
     @property
     def document_id(self) -> str:
@@ -113,7 +115,8 @@ def _read_cached(cached: Path, sha: str) -> tuple[ExtractedDocument | None, str]
 
 def extract_document(path: Path, cache_dir: Path | None = None, engine: str | None = None,
                      notes: list[str] | None = None) -> ExtractedDocument:
-    """Extract every budget table of one PDF; reuse a cached result of the same content.
+    """Extract every table of one budget (预算) or final-accounts (决算) PDF; reuse a cached
+    result of the same content.
     A cache entry that cannot be trusted is replaced, and said so in `notes`."""
     path = Path(path)
     engine = engine or settings.camelot_engine()
@@ -151,9 +154,7 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
             f"{source}: none of its {len(pages)} pages has a text layer (a scanned document?): "
             "it needs OCR, which cnbudget does not do",
         )
-    cover = compact(pages[0].text)
-    if "决算" in cover and "预算" not in cover:
-        raise DocumentError("final_accounts", f"{source}: this is a 决算 (final accounts) report, not a budget (预算)")
+    phase = document_phase(pages[0].text)
 
     grids, rendered = read_document_grids(path, layouts, engine)
     contents = {layout.number for layout in layouts if is_table_of_contents(layout, grids[layout.number])}
@@ -166,6 +167,8 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
     if not tables and not table_errors:
         raise _no_tables(source, pages)
     resolve_units(tables, table_errors)
+    if phase == FINAL:
+        name_final_tables(tables)
 
     front = " ".join(p.text for p in pages[:2])
     titles = " ".join(t.title for t in tables)
@@ -184,7 +187,9 @@ def _extract(path: Path, sha: str, engine: str) -> ExtractedDocument:
         title=_document_title(pages),
         department=department,
         fiscal_year=fiscal_year,
-        kind=document_kind(pages[0].text) or document_kind(titles),
+        kind=(final_document_kind(pages[0].text, titles) if phase == FINAL
+              else document_kind(pages[0].text) or document_kind(titles)),
+        phase=phase,
         extractor_version=EXTRACTOR_VERSION,
         camelot_pages=[layout.number for layout in layouts],
         rendered_pages=rendered,

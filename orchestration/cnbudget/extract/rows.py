@@ -143,7 +143,13 @@ def _code_groups(table: Table, label_cols: list[int]) -> list[tuple[str, list[in
             continue
         close()
         if leaf(table.column_paths[i]).endswith(("编码", "代码")):
-            found.append((table.column_paths[i], [i], False))
+            previous = found[-1] if found else None
+            if previous and previous[0] == table.column_paths[i] and previous[1][-1] == i - 1:
+                # adjacent columns under one 科目编码 header: a code split over 类 | 款 | 项
+                # whose sub-header cells are printed in the first body row (Shanghai 决算)
+                found[-1] = (previous[0], previous[1] + [i], True)
+            else:
+                found.append((table.column_paths[i], [i], False))
     close()
     singles = {cols[0] for _, cols, split in found if not split}
     for i in label_cols:

@@ -166,6 +166,7 @@ def raw_frames(document: ExtractedDocument) -> dict[str, pd.DataFrame]:
             "department": document.department,
             "fiscal_year": document.fiscal_year,
             "kind": document.kind,
+            "phase": document.phase,
             "logical_key": f"{document.department}|{document.fiscal_year}|{document.kind}",
             "extractor_version": document.extractor_version,
             "camelot_pages": document.camelot_pages,

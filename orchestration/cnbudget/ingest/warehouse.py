@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     title VARCHAR,
     department VARCHAR,
     fiscal_year INTEGER,
-    kind VARCHAR,                         -- 部门预算 / 单位预算
+    kind VARCHAR,                         -- 部门预算 / 单位预算 / 部门决算 / 单位决算
+    phase VARCHAR NOT NULL DEFAULT 'budget', -- budget (预算) / final (决算, final accounts)
     logical_key VARCHAR NOT NULL,         -- department|fiscal year|kind: versions of one budget share it
     version INTEGER NOT NULL,             -- 1, 2 … in load order within a logical key
     is_current BOOLEAN NOT NULL,          -- the latest version loaded; earlier ones stay queryable
@@ -149,6 +150,7 @@ CREATE TABLE IF NOT EXISTS raw.cells (
 _SCHEMA_UPGRADES = """
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS table_errors INTEGER DEFAULT 0;
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS is_complete BOOLEAN DEFAULT true;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS phase VARCHAR DEFAULT 'budget';
 ALTER TABLE raw.tables ADD COLUMN IF NOT EXISTS unit_source VARCHAR;
 ALTER TABLE raw.tables ALTER COLUMN printed_unit DROP NOT NULL;
 ALTER TABLE raw.tables ALTER COLUMN yuan_per_unit DROP NOT NULL;

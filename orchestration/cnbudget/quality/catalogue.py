@@ -20,7 +20,8 @@ from cnbudget import settings
 
 CATALOGUE_FILE = settings.EXPECTATIONS_DIR / "identities.yml"
 
-KINDS = ("row", "hierarchy", "total_row", "total_of_lines", "summary_lines", "match", "code_parent", "empty_note")
+KINDS = ("row", "hierarchy", "total_row", "total_of_lines", "summary_lines", "match", "code_parent", "empty_note",
+         "carry_over")
 SEVERITIES = ("ERROR", "WARN")
 COMPARISONS = ("equal", "at_least")
 TOLERANCES = ("per_printed_addend", "coarser_unit")
@@ -114,6 +115,8 @@ class Identity:
     total: ColumnSelector | None = None
     addends: tuple[ColumnSelector, ...] = ()
     optional_addends: tuple[ColumnSelector, ...] = ()
+    # carry_over: total is the closing balance, addends the opening one and the inflows
+    subtrahends: tuple[ColumnSelector, ...] = ()  # the outflows
     # hierarchy
     code_kind: str | None = None
     parent_level: str | None = None
@@ -201,6 +204,7 @@ _FIELDS_BY_KIND = {
     "match": {"tables", "pairs", "missing", "precondition"},
     "code_parent": {"tables"},
     "empty_note": {"tables", "must_not_name"},
+    "carry_over": {"tables", "closing", "opening", "inflows", "outflows"},
 }
 
 
@@ -256,6 +260,14 @@ def _identity(entry: dict, preconditions: dict, code_levels: dict) -> Identity:
             total=_columns(_require(entry, "total", where), where),
             addends=tuple(_columns(a, where) for a in _require(entry, "addends", where)),
             optional_addends=tuple(_columns(a, where) for a in entry.get("optional_addends", [])),
+        )
+    if kind == "carry_over":
+        return Identity(
+            **common,
+            total=_columns(_require(entry, "closing", where), where),
+            addends=(_columns(_require(entry, "opening", where), where),)
+            + tuple(_columns(a, where) for a in _require(entry, "inflows", where)),
+            subtrahends=tuple(_columns(a, where) for a in _require(entry, "outflows", where)),
         )
     if kind == "hierarchy":
         code_kind = _require(entry, "code_kind", where, tuple(code_levels))

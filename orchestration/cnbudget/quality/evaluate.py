@@ -3,7 +3,8 @@
 An instance is one checked figure (the actual side: a row's total, a parent row, a
 line, a figure of one table) against what the rest of the document says it must be
 (the expected side), in one amount column. Each identity kind of the catalogue is one
-function (sum_identities.py, match_identities.py, code_note_identities.py), dispatched
+function (sum_identities.py, match_identities.py, code_note_identities.py,
+carry_over_identities.py), dispatched
 here by the identity's kind; they share the selection of columns and rows, the tolerance rule and
 the way an instance is recorded. Where an identity cannot be evaluated (a table or
 column not printed, a table printed empty, a precondition not met) the result is a
@@ -14,6 +15,7 @@ instances.py provides.
 
 from __future__ import annotations
 
+from cnbudget.quality.carry_over_identities import carry_over_instances
 from cnbudget.quality.catalogue import Catalogue
 from cnbudget.quality.code_note_identities import code_parent_instances, empty_note_instances
 from cnbudget.quality.instances import DocumentContext, Result
@@ -32,6 +34,7 @@ _EVALUATORS = {
     "match": match_instances,
     "code_parent": code_parent_instances,
     "empty_note": empty_note_instances,
+    "carry_over": carry_over_instances,
 }
 
 
