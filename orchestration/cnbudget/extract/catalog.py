@@ -26,7 +26,7 @@ class TableKind:
 
 
 @cache
-def _catalog() -> dict:
+def catalog_data() -> dict:
     return yaml.safe_load(_CATALOG_FILE.read_text(encoding="utf-8"))
 
 
@@ -34,7 +34,7 @@ def _catalog() -> dict:
 def table_kinds() -> tuple[TableKind, ...]:
     return tuple(
         TableKind(k["kind"], k["name"], tuple(re.compile(p) for p in k["title_patterns"]), bool(k.get("form")))
-        for k in _catalog()["kinds"]
+        for k in catalog_data()["kinds"]
     )
 
 
@@ -44,7 +44,7 @@ def is_form(kind: str) -> bool:
 
 
 def unit_multipliers() -> dict[str, Decimal]:
-    return {unit: Decimal(str(m)) for unit, m in _catalog()["units"].items()}
+    return {unit: Decimal(str(m)) for unit, m in catalog_data()["units"].items()}
 
 
 _TITLE_END = re.compile(r"表(\([^)]*\))*$")
@@ -88,18 +88,18 @@ def classify_title(text: str) -> TableKind | None:
 
 
 def other_kind() -> TableKind:
-    spec = _catalog()["other_kind"]
+    spec = catalog_data()["other_kind"]
     return TableKind(spec["kind"], spec["name"], ())
 
 
 @cache
 def label_patterns() -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(p) for p in _catalog()["label_patterns"])
+    return tuple(re.compile(p) for p in catalog_data()["label_patterns"])
 
 
 def is_label_column(leaf: str) -> bool:
     leaf = compact(leaf)
-    spec = _catalog()["label_columns"]
+    spec = catalog_data()["label_columns"]
     return leaf in spec["exact"] or any(leaf.endswith(s) for s in spec["suffixes"])
 
 
@@ -108,11 +108,11 @@ def document_kind(text: str) -> str | None:
     else from any of its words."""
     lines = [compact(line) for line in text.replace("\r", "").split("\n")]
     title = next((line for line in lines if "预算" in line), "")
-    for kind, words in _catalog()["document_kinds"].items():
+    for kind, words in catalog_data()["document_kinds"].items():
         if any(w in title for w in words):
             return kind
     text = compact(text)
-    for kind, words in _catalog()["document_kinds"].items():
+    for kind, words in catalog_data()["document_kinds"].items():
         if any(w in text for w in words):
             return kind
     return None

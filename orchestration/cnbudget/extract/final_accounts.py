@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from cnbudget.extract.catalog import TableKind, _catalog
+from cnbudget.extract.catalog import TableKind, catalog_data
 from cnbudget.extract.tables import Table
 from cnbudget.extract.text import compact
 
@@ -23,7 +23,7 @@ _KIND_WORD = re.compile(r"^(市级|区级|省级|县级)?(部门|预算单位|�
 
 def document_phase(cover_text: str) -> str:
     """`final` when the cover names a 决算 and no 预算, else `budget`."""
-    spec = _catalog()["phases"]["final"]
+    spec = catalog_data()["phases"]["final"]
     cover = compact(cover_text)
     if any(w in cover for w in spec["cover_words"]) and not any(w in cover for w in spec["unless_cover_words"]):
         return FINAL
@@ -34,7 +34,7 @@ def document_phase(cover_text: str) -> str:
 def final_kinds() -> tuple[TableKind, ...]:
     return tuple(
         TableKind(k["kind"], k["name"], tuple(re.compile(p) for p in k["title_patterns"]), bool(k.get("form")))
-        for k in _catalog()["final_kinds"]
+        for k in catalog_data()["final_kinds"]
     )
 
 
@@ -44,7 +44,7 @@ def final_kind_of_title(title: str) -> TableKind:
     for kind in final_kinds():
         if any(p.search(core) for p in kind.patterns):
             return kind
-    spec = _catalog()["final_other_kind"]
+    spec = catalog_data()["final_other_kind"]
     return TableKind(spec["kind"], spec["name"], ())
 
 
@@ -61,7 +61,7 @@ def name_final_tables(tables: list[Table]) -> None:
 def final_document_kind(cover_text: str, titles: str) -> str | None:
     """部门决算 / 单位决算, from the cover's words, else the tables' titles."""
     for text in (compact(cover_text), compact(titles)):
-        for kind, words in _catalog()["final_document_kinds"].items():
+        for kind, words in catalog_data()["final_document_kinds"].items():
             if any(w in text for w in words):
                 return kind
     return None
