@@ -39,8 +39,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
-    """Each session gets its own extraction cache and Dagster home, and never touches
-    the developer's warehouse.duckdb."""
+    """Each session gets its own extraction cache, Dagster home and hand-off, and never
+    touches the developer's warehouse.duckdb."""
     root = tmp_path_factory.mktemp("environment")
     dagster_home = root / "dagster_home"
     dagster_home.mkdir()
@@ -50,6 +50,9 @@ def isolated_environment(tmp_path_factory):
     patch = pytest.MonkeyPatch()
     patch.setenv("CNBUDGET_CACHE_DIR", str(run_root(tmp_path_factory) / "extraction_cache"))
     patch.setenv("DAGSTER_HOME", str(dagster_home))
+    # Each test process stages into a hand-off of its own: two processes staging the same
+    # document at once would rewrite each other's hand-off (the loader stages it again).
+    patch.setenv("CNBUDGET_HANDOFF_URL", str(root / "handoff"))
     patch.setenv("CNBUDGET_WAREHOUSE", str(root / "default.duckdb"))
     patch.setenv("DO_NOT_TRACK", "1")
     patch.setenv("GX_ANALYTICS_ENABLED", "false")
