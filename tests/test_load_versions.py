@@ -40,6 +40,23 @@ def test_reloading_the_corpus_changes_nothing(corpus_warehouse, corpus_dir, tmp_
     assert fingerprint(warehouse) == before
 
 
+def test_the_standing_build_is_judged_by_content_not_file_times(seed_warehouse, tmp_path):
+    """A re-parse of the dbt project (`dagster dev` does one, in any process) leaves the
+    marts standing; a dbt project other than the one they were built from does not."""
+    from cnbudget.pipeline import _standing_build
+    from cnbudget.transform.project import dbt_project
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(seed_warehouse, warehouse)
+    assert _standing_build(warehouse)
+    manifest = dbt_project.manifest_path
+    os.utime(manifest, (manifest.stat().st_atime, datetime.now().timestamp() + 3600))
+    assert _standing_build(warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("update meta.dbt_builds set project_sha256 = 'another project'")
+    assert _standing_build(warehouse) == ""
+
+
 def test_a_corrected_pdf_becomes_the_current_version(seed_warehouse, seed_spec, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(seed_warehouse, warehouse)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
-from datetime import timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -193,15 +192,18 @@ def transform(outcome: LoadOutcome, resources: dict, instance: DagsterInstance, 
 
 def _standing_build(warehouse: Path) -> str:
     """When the warehouse's models and identity verdicts were last built, if they still
-    describe its raw layer, catalogue and dbt project as they are now; else ''."""
+    describe its raw layer, catalogues and dbt project as they are now; else ''. By
+    content, never by file times: parsing the project again (`dagster dev` does) changes
+    nothing the marts were built from."""
     import duckdb
 
     from cnbudget.quality.catalogue import load_catalogue
     from cnbudget.quality.narrative_results import narrative_stale_reason
     from cnbudget.quality.results import stale_reason
-    from cnbudget.transform.project import dbt_project
+    from cnbudget.transform.assets import built_project
+    from cnbudget.transform.project import project_sha256
 
-    if not warehouse.exists():
+    if not warehouse.exists() or built_project(warehouse) != project_sha256():
         return ""
     try:
         with duckdb.connect(str(warehouse), read_only=True) as conn:
@@ -209,10 +211,5 @@ def _standing_build(warehouse: Path) -> str:
                 return ""
             (validated_at,) = conn.execute("select validated_at from dq.identity_validation").fetchone()
     except duckdb.Error:  # held by a writer, or not a warehouse yet: build
-        return ""
-    built_at = validated_at.replace(tzinfo=timezone.utc).timestamp()
-    manifest = dbt_project.manifest_path
-    rules = [manifest, *settings.EXPECTATIONS_DIR.glob("*.yml")]  # the models, the catalogues
-    if not manifest.exists() or any(p.stat().st_mtime > built_at for p in rules):
         return ""
     return f"{validated_at:%Y-%m-%d %H:%M:%S} UTC"
