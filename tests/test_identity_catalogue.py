@@ -42,6 +42,16 @@ def test_the_catalogue_holds_the_identities_the_issue_asks_for():
     assert catalogue.identity("three_public_covers_basic_economic_lines").comparison == "at_least"
 
 
+def test_each_identity_is_of_the_phase_its_tables_are():
+    """A 决算 identity is evaluated on 决算 only (table_kinds.yaml's final_kinds say which
+    kinds are a 决算's), every other on budgets."""
+    phases = {i.id: i.phase for i in load_catalogue().identities}
+    assert phases["final_fund_carry_over"] == phases["final_summary_grand_total"] == "final"
+    assert phases["expenditure_row_total"] == phases["three_public_covers_basic_economic_lines"] == "budget"
+    assert {p for i, p in phases.items() if i.startswith("final_")} == {"final"}
+    assert {p for i, p in phases.items() if not i.startswith("final_")} == {"budget"}
+
+
 def test_tolerance_is_half_a_unit_of_the_printed_unit_never_a_percentage():
     catalogue = load_catalogue()
     assert {unit: str(v) for unit, v in catalogue.half_unit.items()} == {
@@ -95,6 +105,8 @@ def _identity(data: dict, identity_id: str) -> dict:
         (lambda d: _identity(d, "three_public_covers_basic_economic_lines").update(comparison="≥"), "comparison"),
         (lambda d: _identity(d, "summary_grand_total").update(relation="sum"), "relation"),
         (lambda d: d["identities"].append(dict(_identity(d, "three_public_total"))), "defined twice"),
+        (lambda d: _identity(d, "expenditure_row_total").update(tables=["expenditure", "final_expenditure"]),
+         "mix the budget and the 决算 kinds"),
         (
             lambda d: _identity(d, "summary_income_equals_expenditure")["pairs"][0]["left"]["rows"].update(line="totals"),
             "line must be one of",

@@ -365,8 +365,8 @@ def test_cli_check_prints_each_failure_with_both_sides_and_exits_1(corrupted):
     assert result.returncode == 1, result.stdout + result.stderr
     document = corrupted.document_ids["change_item_amount"]
     block = result.stdout.split(f"[{document}]")[1].split("\n\n")[0].splitlines()
-    # Not applicable: 46 budget identities, and the 45 instances of the 决算 (final_*) ones.
-    assert block[1] == "  561 identity instances evaluated: 558 passed, 3 failed; 91 not applicable"
+    # Not applicable: 46 budget identities; the 决算 (final_*) ones are never evaluated on a budget.
+    assert block[1] == "  561 identity instances evaluated: 558 passed, 3 failed; 46 not applicable"
     failure = block.index("  ✗ function_section_sum_of_items [ERROR]  表3, page 8, row 21011 行政事业单位医疗, column 合计")
     assert block[failure + 1] == (
         "      printed 1,257.64 万元 ≠ 1,267.64 万元 expected from Σ 4 项 rows (2101101, 2101102, 2101103, 2101199)"

@@ -30,6 +30,20 @@ def catalog_data() -> dict:
     return yaml.safe_load(_CATALOG_FILE.read_text(encoding="utf-8"))
 
 
+BUDGET, FINAL = "budget", "final"  # a document's phases
+
+
+@cache
+def _final_kind_names() -> frozenset[str]:
+    data = catalog_data()
+    return frozenset(k["kind"] for k in data["final_kinds"]) | {data["final_other_kind"]["kind"]}
+
+
+def phase_of_kind(kind: str) -> str:
+    """The document phase whose tables `kind` names: the 决算 kinds are `final`."""
+    return FINAL if kind in _final_kind_names() else BUDGET
+
+
 @cache
 def table_kinds() -> tuple[TableKind, ...]:
     return tuple(

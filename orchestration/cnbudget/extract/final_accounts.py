@@ -11,11 +11,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from cnbudget.extract.catalog import TableKind, catalog_data
+from cnbudget.extract.catalog import BUDGET, FINAL, TableKind, catalog_data
 from cnbudget.extract.tables import Table
 from cnbudget.extract.text import compact
-
-BUDGET, FINAL = "budget", "final"
 
 _YEAR_PREFIX = re.compile(r"^(\d{4})年度?")
 _KIND_WORD = re.compile(r"^(市级|区级|省级|县级)?(部门|预算单位|单位)?")

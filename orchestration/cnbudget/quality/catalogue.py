@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from cnbudget import settings
+from cnbudget.extract.catalog import BUDGET, phase_of_kind
 
 CATALOGUE_FILE = settings.EXPECTATIONS_DIR / "identities.yml"
 
@@ -110,6 +111,7 @@ class Identity:
     families: tuple[str, ...]
     tolerance: str
     comparison: str = "equal"
+    phase: str = BUDGET  # of the documents it is evaluated on (their tables' kinds say)
     tables: tuple[str, ...] = ()  # row, hierarchy, total_row, summary_lines
     # row
     total: ColumnSelector | None = None
@@ -208,6 +210,16 @@ _FIELDS_BY_KIND = {
 }
 
 
+def _phase(tables: list, where: str) -> str:
+    """The document phase an identity's tables belong to: a 决算 identity is never
+    evaluated on a budget (not even as not applicable), nor a budget's on a 决算."""
+    kinds = [k for t in tables for k in (t if isinstance(t, list) else [t])]
+    phases = {phase_of_kind(str(k)) for k in kinds}
+    if len(phases) > 1:
+        raise CatalogueError(f"{where}: its tables mix the budget and the 决算 kinds")
+    return phases.pop() if phases else BUDGET
+
+
 def _identity(entry: dict, preconditions: dict, code_levels: dict) -> Identity:
     where = f"identity {entry.get('id', '?')}"
     identity_id = _require(entry, "id", where)
@@ -233,6 +245,7 @@ def _identity(entry: dict, preconditions: dict, code_levels: dict) -> Identity:
     if common["comparison"] not in COMPARISONS:
         raise CatalogueError(f"{where}: comparison must be one of {COMPARISONS}")
     tables = _require(entry, "tables", where)
+    common["phase"] = _phase(tables, where)
     if kind == "match":
         if not all(isinstance(p, list) and len(p) == 2 for p in tables):
             raise CatalogueError(f"{where}: a match relates pairs of table kinds: [[left, right], …]")

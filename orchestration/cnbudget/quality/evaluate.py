@@ -42,5 +42,7 @@ def evaluate_document(document: PrintedDocument, catalogue: Catalogue) -> list[R
     ctx = DocumentContext(document, catalogue)
     results: list[Result] = []
     for identity in catalogue.identities:
+        if identity.phase != document.phase:
+            continue  # a 决算's identities say nothing of a budget, nor the reverse
         results.extend(_EVALUATORS[identity.kind](ctx, identity))
     return results

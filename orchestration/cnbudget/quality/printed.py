@@ -83,6 +83,7 @@ class PrintedDocument:
     fiscal_year: int | None
     kind: str
     source_file: str
+    phase: str  # budget / final: which identities it is judged by
     tables: list[PrintedTable] = field(default_factory=list)
 
     def tables_of(self, kind: str) -> list[PrintedTable]:
@@ -114,7 +115,7 @@ def _read_documents(conn: duckdb.DuckDBPyConnection) -> list[PrintedDocument]:
         r[0]: PrintedDocument(*r)
         for r in conn.execute(
             "select document_id, coalesce(title, ''), coalesce(department, ''), fiscal_year, coalesce(kind, ''),"
-            f" source_file from raw.documents where {_JUDGED} order by document_id"
+            f" source_file, coalesce(phase, 'budget') from raw.documents where {_JUDGED} order by document_id"
         ).fetchall()
     }
     tables: dict[str, PrintedTable] = {}
