@@ -69,15 +69,19 @@ def celery_hosts(instance: DagsterInstance, since: datetime) -> dict[tuple[str, 
 
 
 @pytest.fixture(scope="session")
-def distributed_loads(celery_workers, corpus_dir, tmp_path_factory):
+def distributed_loads(celery_workers, corpus_dir, full_warehouse, request, tmp_path_factory):
     """`cnbudget load` on the workers of the batches the session loads locally too: the
     seed and the Putuo corpus, and the national corpus when it is there; with, per
-    (file, step), the workers that ran it."""
+    (file, step), the workers that ran it. After the local loads: so that the workers find
+    every extraction cached, never extracting a file while the other test process does."""
+    national_there = bool(list(NATIONAL_DIR.glob("*.pdf")))
+    if national_there:
+        request.getfixturevalue("national_warehouse")
     folder = tmp_path_factory.mktemp("distributed")
     started = datetime.now(timezone.utc)
     env = celery_workers.environment()
     seed_and_putuo = cli_load([REPO / "raw", *corpus_pdfs(corpus_dir)], folder / "seed_and_putuo.duckdb", env)
-    national = cli_load([NATIONAL_DIR], folder / "national.duckdb", env) if list(NATIONAL_DIR.glob("*.pdf")) else None
+    national = cli_load([NATIONAL_DIR], folder / "national.duckdb", env) if national_there else None
     return seed_and_putuo, national, celery_hosts(DagsterInstance.get(), started)
 
 
