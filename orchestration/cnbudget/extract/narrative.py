@@ -13,7 +13,8 @@ paragraphs split into sentences at 。 and sentences into clauses at ， ； ：
 thousands separator). An amount's subject is the words of its clause before it
 (narrative_subjects.py); a change (增加 / 减少 X 万元, 增长 / 下降 Y%) belongs to the amount
 before it in its sentence; a part (其中 …, or in parentheses) names the amount before 其中
-as its parent.
+as its parent. A 决算's 完成年初预算的 Z% belongs to the final amount before it and names as
+parent the budget amount just before that (年初预算为 X，支出决算为 Y，完成年初预算的 Z%).
 """
 
 from __future__ import annotations
