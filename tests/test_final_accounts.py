@@ -7,8 +7,10 @@ marts.fact_budget_vs_final."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -16,6 +18,7 @@ import yaml
 
 from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.extract.text import compact
+from cnbudget.quality.narrative_identities import NarrativeIdentityChecks
 from tests.conftest import REPO, _loaded_once
 
 TRUTH_DIR = REPO / "tests" / "ground_truth" / "national"
@@ -301,3 +304,101 @@ def test_budget_against_actual_by_function_class(drawn_final_warehouse):
     # 年初预算 100 + 20, 全年预算 100 + 30, 决算 100 + 25 万元 (the 项 lines summed)
     assert line == [(Decimal("1200000.00"), Decimal("1300000.00"), Decimal("1250000.00"), Decimal("-50000.00"))]
     assert failed == []
+
+
+# ── Narratives' 完成率 (完成年初预算的 Z%) ─────────────────────────────────────────────
+
+# Read off the PDFs' text layer (pdftotext, PDF page numbers; 国家信访局 prints them as
+# 19–21 on pp.21–23): (page, Z as printed, 支出决算 Y, 年初预算 X), and Y / X × 100 by hand.
+PETITION_COMPLETIONS = {
+    (21, "91.14%", "13733.8", "15068.55"),  # 财政拨款支出: 91.142
+    (21, "100.71%", "5757.63", "5717.32"),  # 行政运行: 100.705
+    (21, "0.8%", "4.7", "590.53"),  # 一般行政管理事务: 0.796
+    (22, "102.96%", "229.19", "222.6"),  # 机关服务: 102.960
+    (22, "88.87%", "2066.84", "2325.72"),  # 信访业务: 88.869
+    (22, "72.77%", "1788.46", "2457.85"),  # 其他信访事务支出: 72.765
+    (22, "99.68%", "180.03", "180.61"),  # 培训支出: 99.679
+    (22, "101.11%", "1028.48", "1017.2"),  # 归口管理的行政单位离退休: 101.109
+    (22, "102.09%", "211.51", "207.19"),  # 离退休人员管理机构: 102.085
+    (23, "73.28%", "659.05", "899.34"),  # 机关事业单位基本养老保险缴费支出: 73.282
+    (23, "88.59%", "329.53", "371.99"),  # 职业年金缴费支出: 88.586
+    (23, "86.73%", "586.32", "676"),  # 住房公积金: 86.734
+    (23, "95.95%", "63.52", "66.2"),  # 提租补贴: 95.952
+    (23, "98.51%", "331", "336"),  # 购房补贴: 98.512
+    (24, "60.46%", "46.21", "76.43"),  # “三公”经费: 60.461
+    (27, "77.1%", "413.57", "536.20"),  # 信访研究宣传立法专项 (全年预算数, 执行数): 77.130
+    (28, "100.0%", "120.00", "120.00"),  # 资产运行维护
+    (28, "63.0%", "1032.99", "1639.34"),  # 信息化运行维护: 63.013
+    (29, "100.0%", "180.03", "180.03"),  # 信访干部培训专项
+}
+# p.24 其中：因公出国（境）费支出决算为4.69万元，完成预算的15.63%；公务用车购置及运行费 40.61，
+# 99.95%；公务接待费 0.9，15.52%: no budget in the sentence (公开09表's 预算数 30.00 / 40.63 /
+# 5.80 would give 15.63 / 99.95 / 15.52, but the narrative check reads the narrative alone).
+PETITION_WITHOUT_BUDGET = {(24, "15.63%"), (24, "99.95%"), (24, "15.52%")}
+# Putuo p.21 一般公共预算财政拨款支出年初预算为2993.92万元，支出决算为2940.05万元，完成年初预算的
+# 98.20% (98.201); p.23 “三公” 年初预算为0.95万元，支出决算为0.00万元，完成预算的0%, then its three
+# parts 0.00万元，完成预算的0% with no budget of their own.
+PUTUO_COMPLETIONS = {(21, "98.20%", "2940.05", "2993.92"), (23, "0%", "0.00", "0.95")}
+PUTUO_WITHOUT_BUDGET = {(23, "0%")}
+
+
+def _completions(conn, document_id: str):
+    results = conn.execute(
+        "select page, printed_text, detail, passed from dq.narrative_results "
+        "where document_id = ? and identity_id = 'narrative_completion_percent_recomputes'", [document_id]).fetchall()
+    unchecked = conn.execute(
+        "select page, printed_text, reason from dq.narrative_matches "
+        "where document_id = ? and role = 'completion_percent' and not matched", [document_id]).fetchall()
+    return results, unchecked
+
+
+@pytest.mark.parametrize(("stem", "completions", "without_budget", "without_count"), [
+    (FINALS[1], PETITION_COMPLETIONS, PETITION_WITHOUT_BUDGET, 3),
+    (FINALS[0], PUTUO_COMPLETIONS, PUTUO_WITHOUT_BUDGET, 3),
+])
+def test_narrative_completion_rates_recompute(finals, national_dir, stem, completions, without_budget, without_count):
+    results, unchecked = _completions(finals, _document_id(national_dir, stem))
+    checked = {(page, printed, *re.findall(r"\d+(?:\.\d+)?", detail)) for page, printed, detail, _ in results}
+    assert checked == completions
+    assert all(passed for *_, passed in results), [r for r in results if not r[-1]]
+    # Not applicable, never passed: the sentence states no budget.
+    assert {(page, printed) for page, printed, _ in unchecked} == without_budget
+    assert len(unchecked) == without_count
+    assert all("states no budget amount" in reason for *_, reason in unchecked)
+
+
+class _RecordingChecks(NarrativeIdentityChecks):
+    def __init__(self):
+        self.recorded = []
+
+    def check(self, kind, figure, stated, expected, tolerance, passed, detail):
+        self.recorded.append((kind, stated, expected, passed))
+
+
+def _stated(ordinal: int, printed: str, role: str = "amount", anchor: int | None = None, budget: int | None = None):
+    number, unit = re.match(r"([\d.]+)\s*(万元|%)", printed).groups()
+    key = lambda o: f"doc:n{o}" if o else None  # noqa: E731
+    return SimpleNamespace(
+        document_id="doc", ordinal=ordinal, role=role, printed_text=printed, printed_number=number,
+        printed_decimals=len(number.split(".")[1]) if "." in number else 0, printed_unit=unit,
+        anchor_figure_key=key(anchor), parent_figure_key=key(budget))
+
+
+def _judge_completion(budget: str, final: str, percent: str):
+    figures = {1: _stated(1, budget), 2: _stated(2, final), 3: _stated(3, percent, "completion_percent", 2, 1)}
+    checks = _RecordingChecks()
+    verdict = checks.evaluate(SimpleNamespace(figures=figures), figures[3])
+    return verdict, checks.recorded
+
+
+def test_a_misprinted_completion_rate_fails_at_its_figure():
+    # p.21's sentence with 91.14% misprinted 91.41%: 13733.8 / 15068.55 (± half their last digit) is 91.14%.
+    verdict, recorded = _judge_completion("15068.55 万元", "13733.8 万元", "91.41%")
+    assert verdict == (True, "", None)
+    assert recorded == [("completion_percent", "91.41%", "91.14%", False)]
+    assert _judge_completion("15068.55 万元", "13733.8 万元", "91.14%")[1][0][3]
+
+
+def test_a_zero_budget_completion_is_not_applicable():
+    (applicable, reason, _), recorded = _judge_completion("0 万元", "497.53 万元", "100%")
+    assert not applicable and "budget is zero" in reason and recorded == []

@@ -12,6 +12,7 @@ from cnbudget.extract.narrative import (
     AMOUNT,
     CHANGE_AMOUNT,
     CHANGE_PERCENT,
+    COMPLETION_PERCENT,
     NO_CHANGE,
     OTHER_PERCENT,
     PRIOR_AMOUNT,
@@ -178,3 +179,60 @@ def test_page_numbers_tables_of_contents_and_table_pages_are_not_narrative():
 )
 def test_subject_vocabulary(words, parent_kind, kind):
     assert classify_subject(words, parent_kind)[0] == kind
+
+
+# ── 决算: 完成年初预算的 Z% (国家信访局 2024 决算 pp.21, 24; 上海普陀区财政局 2024 决算 p.21) ──
+
+
+def _final(*lines: str, department: str = "国家信访局"):
+    return _figures(*lines, year=2024, department=department, page=21)
+
+
+def test_completion_is_anchored_on_the_final_amount_and_linked_to_the_budget():
+    figures = _final("国家信访局 2024 年度财政拨款支出年初预算为 15068.55 万元，支出决算为 13733.8 万元，完成年初预算的 91.14%。")
+    budget, final, completion = figures
+    assert [(f.role, f.printed_text) for f in figures] == [
+        (AMOUNT, "15068.55 万元"), (AMOUNT, "13733.8 万元"), (COMPLETION_PERCENT, "91.14%")]
+    assert (completion.anchor, completion.parent, completion.decimals) == (final.ordinal, budget.ordinal, 2)
+
+
+def test_completion_of_a_function_item_after_its_heading_sentence():
+    figures = _final("7.社会保障和就业（类）行政事业单位离退休（款）归口管理的行政单位离退休（项）。年初预算为 1017.2 万元，"
+                     "支出决算为 1028.48 万元，完成年初预算的 101.11%。决算数大于预算数的主要原因是……。")
+    assert [(f.role, f.printed_text, f.anchor, f.parent) for f in figures] == [
+        (AMOUNT, "1017.2 万元", None, None), (AMOUNT, "1028.48 万元", None, None), (COMPLETION_PERCENT, "101.11%", 2, 1)]
+
+
+def test_three_public_completion_with_parts_that_state_no_budget():
+    figures = _final(
+        "国家信访局2024年度“三公”经费财政拨款支出预算为76.43万元，2024年度支出决算为46.21万元，完成预算的60.46%。"
+        "其中：因公出国（境）费支出决算为4.69万元，完成预算的15.63%；公务用车购置及运行费支出决算为40.61万元，完成预算的99.95%。")
+    assert [(f.role, f.printed_text, f.anchor, f.parent) for f in figures] == [
+        (AMOUNT, "76.43万元", None, None),
+        (AMOUNT, "46.21万元", None, None),
+        (COMPLETION_PERCENT, "60.46%", 2, 1),
+        (AMOUNT, "4.69万元", None, 2),  # a part of the 决算 before 其中
+        (COMPLETION_PERCENT, "15.63%", 4, None),  # its own budget is not stated
+        (AMOUNT, "40.61万元", None, 2),
+        (COMPLETION_PERCENT, "99.95%", 6, None),  # 4.69 before it names no 预算
+    ]
+
+
+def test_a_part_after_the_total_completion_in_one_sentence_takes_no_budget_of_the_whole():
+    # Putuo p.23 prints the total and its parts in one sentence.
+    figures = _final("“三公”经费财政拨款支出年初预算为0.95万元，支出决算为0.00万元，完成预算的0%，其中：因公出国（境）费决算为0.00万元，"
+                     "完成预算的0%；", department="上海市普陀区财政局")
+    assert [(f.role, f.anchor, f.parent) for f in figures if f.role == COMPLETION_PERCENT] == [
+        (COMPLETION_PERCENT, 2, 1), (COMPLETION_PERCENT, 4, None)]
+
+
+def test_a_fund_named_budget_is_not_the_budget_of_a_completion():
+    figures = _final("政府性基金预算 100.00 万元，支出决算为 90.00 万元，完成年初预算的 90%。")
+    assert (figures[-1].role, figures[-1].parent) == (COMPLETION_PERCENT, None)
+
+
+def test_a_share_in_a_final_narrative_stays_a_share():
+    figures = _final("国家信访局 2024 年度财政拨款支出 13733.8 万元，主要用于以下方面：一般公共服务（类）支出 9846.82 万元，占 71.7%；"
+                     "教育（类）支出 180.03 万元，占 1.31%。")
+    assert [f.role for f in figures] == [AMOUNT, AMOUNT, SHARE_PERCENT, AMOUNT, SHARE_PERCENT]
+    assert not any(f.role == COMPLETION_PERCENT for f in figures)

@@ -13,7 +13,8 @@ paragraphs split into sentences at 。 and sentences into clauses at ， ； ：
 thousands separator). An amount's subject is the words of its clause before it
 (narrative_subjects.py); a change (增加 / 减少 X 万元, 增长 / 下降 Y%) belongs to the amount
 before it in its sentence; a part (其中 …, or in parentheses) names the amount before 其中
-as its parent.
+as its parent. A 决算's 完成年初预算的 Z% belongs to the final amount before it and names as
+parent the budget amount just before that (年初预算为 X，支出决算为 Y，完成年初预算的 Z%).
 """
 
 from __future__ import annotations
@@ -34,12 +35,18 @@ CHANGE_AMOUNT = "change_amount"  # 比 2024 年预算增加 X 万元
 CHANGE_PERCENT = "change_percent"  # 增长 Y%
 NO_CHANGE = "no_change"  # 与 2024 年预算持平
 SHARE_PERCENT = "share_percent"  # 占 Z%
-OTHER_PERCENT = "other_percent"  # a percentage that is neither a change nor a share
+COMPLETION_PERCENT = "completion_percent"  # a 决算's 完成年初预算的 Z%: its final amount of the budget before it
+OTHER_PERCENT = "other_percent"  # a percentage that is neither a change, a share nor a completion
 
 _PERCENT = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*%")
 _INCREASE = ("增加", "增长", "上升", "提高")
 _CHANGE_VERB = re.compile(r"(增加|增长|上升|提高|减少|下降|降低|减)\s*$")
 _SHARE = re.compile(r"占[^\d]{0,12}$")
+# 完成年初预算的 91.14% / 完成预算的 60.46% / 完成调整预算数的 …: the outturn as a percentage of a budget.
+_COMPLETION = re.compile(r"完成(?:年初|全年|调整后?)?预算数?的\s*$")
+# The words of the budget amount a completion is a percentage of end naming a 预算 (年初预算为 X,
+# 支出预算为 X, 全年预算数为 X); 一般公共预算 X names a fund, not a budget.
+_BUDGET_NAMED = re.compile(r"(?<!一般公共)(?<!政府性基金)(?<!国有资本经营)预算数?\s*(?:为|是)?\s*$")
 _THRESHOLD = re.compile(r"^\s*(\(含\))?\s*(以上|以下|以内)")
 # The year a change is stated against: 比2024年预算执行数 / 较上年 / 与2024年预算.
 _COMPARED = re.compile(
@@ -66,7 +73,7 @@ class NarrativeFigure:
     printed_text: str  # as printed: '36231.79 万元', '33.7%', '持平'
     number: str  # the exact decimal, separators removed ('0' for 持平)
     unit: str  # 万元 / 元 / 亿元 / % ('' for 持平)
-    role: str  # AMOUNT, PRIOR_AMOUNT, CHANGE_AMOUNT, CHANGE_PERCENT, NO_CHANGE, SHARE_PERCENT, OTHER_PERCENT
+    role: str  # AMOUNT, PRIOR_AMOUNT, CHANGE_AMOUNT, CHANGE_PERCENT, NO_CHANGE, SHARE_PERCENT, COMPLETION_PERCENT, OTHER_PERCENT
     subject: str  # the words naming what it is the figure of (its anchor's, for a change)
     subject_kind: str  # from narrative_subjects.yaml, FUNCTION_SUBJECT, or '' (a name to look up)
     subject_path: list[str] = field(default_factory=list)  # 类/款/项 names of a function subject
@@ -74,8 +81,10 @@ class NarrativeFigure:
     compared_year: int | None = None  # a change: the year it is stated against
     compared_basis: str = ""  # budget (预算) / execution (预算执行数) / final_accounts (决算) / ''
     direction: str = ""  # increase / decrease / flat, for changes
-    anchor: int | None = None  # a change, share or prior amount: the amount it belongs to
-    parent: int | None = None  # a part (其中 …): the amount it is a part of
+    anchor: int | None = None  # a change, share, completion or prior amount: the amount it belongs to
+    # A part (其中 …): the amount it is a part of; a completion: the budget amount it is a
+    # percentage of (the amount it is measured against, as a share's whole is its part's parent).
+    parent: int | None = None
     qualifier: str = ""  # 'threshold' for 100万元以上 and the like
 
     @property
@@ -180,6 +189,7 @@ def extract_narrative(
             clauses = clauses_of(sentence)
             parts_from = sentence.find("其中")
             parts_open = False
+            sentence_amounts: list[tuple[NarrativeFigure, _Mention]] = []  # the sentence's amounts so far
             for mention in _mentions(sentence):
                 figure = _figure(mention, clauses, fiscal_year, department)
                 figure.ordinal = len(figures) + 1
@@ -202,9 +212,12 @@ def extract_narrative(
                         _inherit(figure, amounts[0])
                 else:
                     _attach(figure, amounts)
+                if figure.role == COMPLETION_PERCENT:
+                    figure.parent = _budget_of_completion(sentence_amounts)
                 figures.append(figure)
                 if figure.role == AMOUNT:
                     amounts.append(figure)
+                    sentence_amounts.append((figure, mention))
     return figures
 
 
@@ -235,6 +248,8 @@ def _figure(mention: _Mention, clauses, fiscal_year: int | None, department: str
             figure.role, figure.direction = CHANGE_PERCENT, _direction(verb.group(1))
         elif _SHARE.search(prefix):
             figure.role = SHARE_PERCENT
+        elif _COMPLETION.search(prefix):
+            figure.role = COMPLETION_PERCENT
         else:
             figure.role = OTHER_PERCENT
             figure.subject = clean_subject(prefix, department)
@@ -278,5 +293,16 @@ def _attach(figure: NarrativeFigure, amounts: list[NarrativeFigure]) -> None:
     anchor = amounts[0] if figure.role == PRIOR_AMOUNT else amounts[-1]
     figure.anchor = anchor.ordinal
     _inherit(figure, anchor)
-    if figure.role in (SHARE_PERCENT, CHANGE_AMOUNT, CHANGE_PERCENT, NO_CHANGE):
+    if figure.role in (SHARE_PERCENT, COMPLETION_PERCENT, CHANGE_AMOUNT, CHANGE_PERCENT, NO_CHANGE):
         figure.fiscal_year = anchor.fiscal_year
+
+
+def _budget_of_completion(sentence_amounts: list[tuple[NarrativeFigure, _Mention]]) -> int | None:
+    """The budget a completion is a percentage of: the amount just before its final amount
+    in the sentence, when its words name a 预算 (年初预算为 X，支出决算为 Y，完成…的 Z%).
+    Only that one: in 其中：因公出国（境）费支出决算为 Y，完成预算的 Z% the budget before is
+    the whole's, not the part's, so it states none."""
+    if len(sentence_amounts) < 2:
+        return None
+    budget, mention = sentence_amounts[-2]
+    return budget.ordinal if _BUDGET_NAMED.search(mention.prefix) else None

@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS raw.narrative_figures (
     printed_unit VARCHAR NOT NULL,        -- 万元 / 元 / 亿元 / % ('' for 持平)
     yuan_per_unit DECIMAL(18, 0),         -- an amount's unit in yuan (null for percentages)
     role VARCHAR NOT NULL,                -- amount, prior_amount, change_amount, change_percent, no_change,
-                                          -- share_percent, other_percent
+                                          -- share_percent, completion_percent, other_percent
     subject VARCHAR NOT NULL,             -- the words naming what it is the figure of
     subject_kind VARCHAR NOT NULL,        -- extract/narrative_subjects.yaml kind, function_subject, or '' (a name)
     subject_path VARCHAR[] NOT NULL,      -- 类/款/项 names of a function subject
@@ -68,8 +68,8 @@ CREATE TABLE IF NOT EXISTS raw.narrative_figures (
     compared_year INTEGER,                -- a change: the year it is stated against
     compared_basis VARCHAR NOT NULL,      -- budget (预算) / execution (预算执行数) / final_accounts (决算) / ''
     direction VARCHAR NOT NULL,           -- increase / decrease / flat, for changes
-    anchor_ordinal INTEGER,               -- a change, share or prior amount: the amount it belongs to
-    parent_ordinal INTEGER,               -- a part (其中 …): the amount it is a part of
+    anchor_ordinal INTEGER,               -- a change, share, completion or prior amount: the amount it belongs to
+    parent_ordinal INTEGER,               -- a part (其中 …): the amount it is a part of; a completion: its budget
     qualifier VARCHAR NOT NULL,           -- 'threshold' for 100万元以上 and the like
     PRIMARY KEY (document_id, ordinal)
 );

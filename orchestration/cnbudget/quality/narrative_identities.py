@@ -8,6 +8,7 @@ from cnbudget.extract.narrative import (
     AMOUNT,
     CHANGE_AMOUNT,
     CHANGE_PERCENT,
+    COMPLETION_PERCENT,
     NO_CHANGE,
     OTHER_PERCENT,
     PRIOR_AMOUNT,
@@ -42,8 +43,10 @@ class NarrativeIdentityChecks:
             return self.change_amount(doc, figure)
         if role == PRIOR_AMOUNT:
             return self.prior_amount(doc, figure)
+        if role == COMPLETION_PERCENT:
+            return self.completion_percent(doc, figure)
         if role == OTHER_PERCENT:
-            return False, "a percentage that is neither a change nor a share", None
+            return False, "a percentage that is neither a change, a share nor a completion", None
         return False, f"role {role!r} is not checked", None
 
     # narrative_amount_equals_table
@@ -143,23 +146,45 @@ class NarrativeIdentityChecks:
         whole = doc.figures[figure_ordinal(part.parent_figure_key)]
         if whole.printed_unit != part.printed_unit:
             return False, "its amount and the whole are printed in different units", None
+        if not self.percent_of(figure, "share_percent", part, whole, f"{part.printed_text} of {whole.printed_text}"):
+            return False, "the whole is zero", None
+        return True, "", None
+
+    # narrative_completion_percent_recomputes
+    def completion_percent(self, doc: MatchedDocument, figure) -> tuple[bool, str, TableFigure | None]:
+        final = self._anchor(doc, figure)
+        if final is None:
+            return False, "no final amount stated before the completion percentage", None
+        if not figure.parent_figure_key:
+            return False, "its sentence states no budget amount it is a percentage of (only the final amount)", None
+        budget = doc.figures[figure_ordinal(figure.parent_figure_key)]
+        if budget.printed_unit != final.printed_unit:
+            return False, "its final amount and the budget are printed in different units", None
+        if stated_value(budget) == 0:
+            return False, f"the budget is zero ({budget.printed_text}): no completion to recompute", None
+        self.percent_of(figure, "completion_percent", final, budget,
+                        f"{final.printed_text} of the budget {budget.printed_text}")
+        return True, "", None
+
+    def percent_of(self, figure, kind: str, part, whole, detail: str) -> bool:
+        """Record the check that `figure` is part / whole × 100: it passes when it lies within
+        half a unit of its last digit of the range the two stated amounts allow."""
         found = value_range(
             lambda a, w: None if w <= 0 else a / w * HUNDRED,
             interval(stated_value(part), int(part.printed_decimals)),
             interval(stated_value(whole), int(whole.printed_decimals)),
         )
         if found is None:
-            return False, "the whole is zero", None
+            return False
         stated = stated_value(figure)
         decimals = int(figure.printed_decimals)
         half = half_unit(decimals)
         passed = stated + half >= found[0] and stated - half <= found[1]
         expected = f"{rounded(found[0], decimals)}%" if rounded(found[0], decimals) == rounded(found[1], decimals) \
             else f"{rounded(found[0], decimals)}%–{rounded(found[1], decimals)}%"
-        self.check("share_percent", figure, figure.printed_text, expected,
-                   "the stated amounts ± half their last digit", passed,
-                   f"{part.printed_text} of {whole.printed_text}")
-        return True, "", None
+        self.check(kind, figure, figure.printed_text, expected, "the stated amounts ± half their last digit",
+                   passed, detail)
+        return True
 
     # narrative_change_direction_matches_sign, from amounts the narrative states itself
     def direction_from_stated(self, doc: MatchedDocument, figure, anchor, prior) -> None:
