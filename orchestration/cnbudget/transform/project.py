@@ -35,25 +35,31 @@ def project_sha256() -> str:
     return digest.hexdigest()
 
 
+def _parsed_project_file() -> Path:
+    """The project_sha256 the manifest was parsed from, beside it."""
+    return dbt_project.manifest_path.with_name("cnbudget_project.sha256")
+
+
 def _manifest_is_current() -> bool:
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return False
-    return all(p.stat().st_mtime <= manifest.stat().st_mtime for p in _project_sources())
+    """By content, not file times (a checkout or a clock can order those either way)."""
+    parsed = _parsed_project_file()
+    return dbt_project.manifest_path.exists() and parsed.exists() and parsed.read_text() == project_sha256()
 
 
 def ensure_manifest() -> None:
     """`dagster dev` parses the project itself (prepare_if_dev); the CLI, tests and
     `dagster asset materialize` need a current manifest too, so parse when it is missing
-    or older than a model (with this environment's dbt: the venv need not be on PATH)."""
+    or was parsed from other models (with this environment's dbt: the venv need not be on PATH)."""
     settings.put_environment_on_path()
     dbt_project.prepare_if_dev()
     if _manifest_is_current():
         return
     settings.export_environment()
+    project = project_sha256()
     subprocess.run(
         [settings.dbt_executable(), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
          "--profiles-dir", str(dbt_project.profiles_dir)],
         check=True,
         cwd=dbt_project.project_dir,
     )
+    _parsed_project_file().write_text(project)
