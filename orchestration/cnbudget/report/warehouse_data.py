@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from cnbudget.quality.instances import InvolvedCell
+from cnbudget.report.budget_vs_final import read_budget_against_final
 from cnbudget.report.contents import (
     Amount,
     Document,
@@ -47,7 +48,7 @@ def _records(conn: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dic
 def _documents(conn) -> list[Document]:
     rows = _records(
         conn,
-        """select document_id, source_file, department, budget_unit, kind, fiscal_year, version, is_current,
+        """select document_id, source_file, department, budget_unit, kind, phase, fiscal_year, version, is_current,
                   page_count, loaded_at
            from marts.dim_document
            order by department, kind, fiscal_year, version""",
@@ -301,6 +302,7 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, warehouse: Path, stale_rea
     _economic_classes(conn, documents)
     _expenditure_groups(conn, documents)
     _three_public(conn, documents)
+    read_budget_against_final(conn, documents)
     failures, not_applicable = _identity_results(conn, documents)
     validated_at = None
     if _exists(conn, "dq", "identity_validation"):
