@@ -15,6 +15,8 @@ import duckdb
 import pytest
 from filelock import FileLock
 
+from cnbudget.extract.document import document_id_for, sha256_of
+
 from tests.pdfgen.render_budget import load_spec, render_document
 
 REPO = Path(__file__).resolve().parents[1]
@@ -187,3 +189,54 @@ def national_dir(corpus_dir) -> Path:
 def national_warehouse(national_dir, tmp_path_factory) -> Path:
     """The 26 PDFs through the Dagster assets (some are refused by design), once per run."""
     return _loaded_once(tmp_path_factory, "national", [national_dir], complete=False)
+
+
+# The 决算 (final accounts) the 决算 tests and the report's 决算 charts read.
+FINALS = ["putuo_finance_bureau_2024_final", "central_state_petition_bureau_2024_final"]
+
+
+def final_document_id(national_dir: Path, stem: str) -> str:
+    return document_id_for(sha256_of(national_dir / f"{stem}.pdf"))
+
+
+@pytest.fixture(scope="session")
+def finals_warehouse(national_dir, tmp_path_factory) -> Path:
+    """The two 决算 and the 国家信访局 2026 预算 (another year: never paired with the 2024
+    决算) through the Dagster assets, once per run."""
+    paths = [national_dir / f"{stem}.pdf" for stem in FINALS]
+    paths.append(national_dir / "central_state_petition_bureau_2026_dept.pdf")
+    return _loaded_once(tmp_path_factory, "final_accounts", paths)
+
+
+# A drawn 决算 with what the two published ones leave blank: a 一般公共预算财政拨款支出决算表
+# printing 年初预算数 and 全年预算数 beside its 决算数, and a 政府性基金 table whose
+# 第二类 row misprints its 年末结转和结余 (5 + 50 − 40 = 15, printed 16; its 合计 follows it).
+_CODES = ["科目编码/类", "科目编码/款", "科目编码/项", "科目名称"]
+_DRAWN_TABLES = [
+    ("一般公共预算财政拨款支出决算表", _CODES + ["年初预算数", "全年预算数", "决算数/小计", "决算数/基本支出", "决算数/项目支出"], [
+        ["", "", "", "合计", "120.00", "130.00", "125.00", "100.00", "25.00"],
+        ["201", "", "", "一般公共服务支出", "120.00", "130.00", "125.00", "100.00", "25.00"],
+        ["201", "01", "", "人大事务", "120.00", "130.00", "125.00", "100.00", "25.00"],
+        ["201", "01", "01", "行政运行", "100.00", "100.00", "100.00", "100.00", ""],
+        ["201", "01", "02", "一般行政管理事务", "20.00", "30.00", "25.00", "", "25.00"],
+    ]),
+    ("政府性基金预算财政拨款收入支出决算表", _CODES + ["年初结转和结余", "本年收入", "本年支出/小计", "本年支出/基本支出",
+                                           "本年支出/项目支出", "年末结转和结余"], [
+        ["", "", "", "合计", "15.00", "150.00", "130.00", "", "130.00", "36.00"],
+        ["212", "", "", "城乡社区支出", "10.00", "100.00", "90.00", "", "90.00", "20.00"],
+        ["229", "", "", "其他支出", "5.00", "50.00", "40.00", "", "40.00", "16.00"],
+    ]),
+]
+
+
+@pytest.fixture(scope="session")
+def drawn_final_warehouse(tmp_path_factory) -> tuple[Path, str]:
+    pdf = tmp_path_factory.mktemp("drawn_final") / "drawn_final.pdf"
+    render_document({
+        "document": {"title": "测试局2024年部门决算", "department": "测试局", "fiscal_year": 2024, "kind": "部门决算"},
+        "front_matter": [], "back_matter": [], "performance_tables": [],
+        "tables": [{"label": "", "title": title, "department_line": "部门：测试局", "unit_line": "单位：万元",
+                    "columns": columns, "rows": rows, "empty_note": "", "notes": []}
+                   for title, columns, rows in _DRAWN_TABLES],
+    }, pdf)
+    return _loaded_once(tmp_path_factory, "drawn_final", [pdf]), document_id_for(sha256_of(pdf))

@@ -10,19 +10,15 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import duckdb
 import pytest
 import yaml
 
-from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.extract.text import compact
-from cnbudget.quality.narrative_identities import NarrativeIdentityChecks
-from tests.conftest import REPO, _loaded_once
+from tests.conftest import FINALS, REPO, final_document_id
 
 TRUTH_DIR = REPO / "tests" / "ground_truth" / "national"
-FINALS = ["putuo_finance_bureau_2024_final", "central_state_petition_bureau_2024_final"]
 
 # What the Putuo 决算 prints inconsistently, read off the pages: 208 社会保障和就业支出 is
 # 326.71 万元 in both summary tables (pp.6, 12) and 326.72 in the 支出决算表 and the
@@ -41,24 +37,11 @@ def _truth(stem: str) -> dict:
     return yaml.safe_load((TRUTH_DIR / f"{stem}.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="session")
-def finals_warehouse(national_dir, tmp_path_factory) -> Path:
-    """The two 决算 and the 国家信访局 2026 预算 (another year: never paired with the 2024
-    决算) through the Dagster assets, once per run."""
-    paths = [national_dir / f"{stem}.pdf" for stem in FINALS]
-    paths.append(national_dir / "central_state_petition_bureau_2026_dept.pdf")
-    return _loaded_once(tmp_path_factory, "final_accounts", paths)
-
-
 @pytest.fixture(scope="module")
 def finals(finals_warehouse):
     conn = duckdb.connect(str(finals_warehouse), read_only=True)
     yield conn
     conn.close()
-
-
-def _document_id(national_dir: Path, stem: str) -> str:
-    return document_id_for(sha256_of(national_dir / f"{stem}.pdf"))
 
 
 def _tables(conn, document_id: str) -> list[dict]:
@@ -79,7 +62,7 @@ def test_a_final_accounts_document_loads_as_final(finals, national_dir, stem):
     expected = _truth(stem)["document"]
     document = finals.execute(
         "select department, fiscal_year, kind, page_count, phase from marts.dim_document where document_id = ?",
-        [_document_id(national_dir, stem)],
+        [final_document_id(national_dir, stem)],
     ).fetchone()
     assert document == (expected["department"], expected["fiscal_year"], expected["kind"],
                         expected["page_count"], "final")
@@ -90,7 +73,7 @@ def test_a_final_accounts_document_loads_as_final(finals, national_dir, stem):
 
 @pytest.mark.parametrize("stem", FINALS)
 def test_every_table_printed_is_identified(finals, national_dir, stem):
-    document_id = _document_id(national_dir, stem)
+    document_id = final_document_id(national_dir, stem)
     assert finals.execute("select table_errors from raw.documents where document_id = ?",
                           [document_id]).fetchone() == (0,)
     got = [{k: v for k, v in t.items() if k != "pages"} for t in _tables(finals, document_id)]
@@ -106,7 +89,7 @@ def test_every_table_printed_is_identified(finals, national_dir, stem):
     FINALS[1],
 ])
 def test_every_table_spans_the_pages_it_prints_on(finals, national_dir, stem):
-    got = [t["pages"] for t in _tables(finals, _document_id(national_dir, stem))]
+    got = [t["pages"] for t in _tables(finals, final_document_id(national_dir, stem))]
     assert got == [t["pages"] for t in _truth(stem)["tables"]]
 
 
@@ -125,7 +108,7 @@ def test_hand_read_figures_are_exact(finals, national_dir, stem):
     index: dict[tuple, list[tuple[str, str]]] = {}
     for kind, page, code, label, column, text in finals.execute(
         """select table_kind, page, coalesce(row_code, ''), row_label, column_path, printed_text
-           from marts.published_figures where document_id = ?""", [_document_id(national_dir, stem)],
+           from marts.published_figures where document_id = ?""", [final_document_id(national_dir, stem)],
     ).fetchall():
         index.setdefault((kind, page, code, compact(label or "")), []).append((column, text))
     missing = []
@@ -184,7 +167,7 @@ def test_each_kind_of_final_identity_is_evaluated_on_both_documents(finals):
 
 
 def test_final_facts_carry_their_phase_and_what_each_amount_measures(finals, national_dir):
-    petition = _document_id(national_dir, FINALS[1])
+    petition = final_document_id(national_dir, FINALS[1])
     three_public = dict(
         ((item, basis), amount) for item, basis, amount in finals.execute(
             "select three_public_item_code, amount_basis, amount_yuan from marts.fact_three_public "
@@ -212,7 +195,7 @@ def test_final_facts_carry_their_phase_and_what_each_amount_measures(finals, nat
 
 
 def test_budget_against_actual(finals, national_dir):
-    putuo, petition = (_document_id(national_dir, stem) for stem in FINALS)
+    putuo, petition = (final_document_id(national_dir, stem) for stem in FINALS)
     lines = {
         (document, comparison, code): (initial, adjusted, final, difference, budget)
         for document, comparison, code, initial, adjusted, final, difference, budget in finals.execute(
@@ -239,42 +222,6 @@ def test_budget_against_actual(finals, national_dir):
     assert lines[(putuo, "economic_class", "301")][2] == Decimal("20828600.00")
     # the 2026 预算 of 国家信访局 is loaded, but is another year's: it pairs with no 2024 line
     assert all(budget is None for *_, budget in lines.values())
-
-
-# A drawn 决算 with what the two published ones leave blank: a 一般公共预算财政拨款支出决算表
-# printing 年初预算数 and 全年预算数 beside its 决算数, and a 政府性基金 table whose
-# 第二类 row misprints its 年末结转和结余 (5 + 50 − 40 = 15, printed 16; its 合计 follows it).
-_CODES = ["科目编码/类", "科目编码/款", "科目编码/项", "科目名称"]
-_DRAWN_TABLES = [
-    ("一般公共预算财政拨款支出决算表", _CODES + ["年初预算数", "全年预算数", "决算数/小计", "决算数/基本支出", "决算数/项目支出"], [
-        ["", "", "", "合计", "120.00", "130.00", "125.00", "100.00", "25.00"],
-        ["201", "", "", "一般公共服务支出", "120.00", "130.00", "125.00", "100.00", "25.00"],
-        ["201", "01", "", "人大事务", "120.00", "130.00", "125.00", "100.00", "25.00"],
-        ["201", "01", "01", "行政运行", "100.00", "100.00", "100.00", "100.00", ""],
-        ["201", "01", "02", "一般行政管理事务", "20.00", "30.00", "25.00", "", "25.00"],
-    ]),
-    ("政府性基金预算财政拨款收入支出决算表", _CODES + ["年初结转和结余", "本年收入", "本年支出/小计", "本年支出/基本支出",
-                                           "本年支出/项目支出", "年末结转和结余"], [
-        ["", "", "", "合计", "15.00", "150.00", "130.00", "", "130.00", "36.00"],
-        ["212", "", "", "城乡社区支出", "10.00", "100.00", "90.00", "", "90.00", "20.00"],
-        ["229", "", "", "其他支出", "5.00", "50.00", "40.00", "", "40.00", "16.00"],
-    ]),
-]
-
-
-@pytest.fixture(scope="session")
-def drawn_final_warehouse(tmp_path_factory) -> tuple[Path, str]:
-    from tests.pdfgen.render_budget import render_document
-
-    pdf = tmp_path_factory.mktemp("drawn_final") / "drawn_final.pdf"
-    render_document({
-        "document": {"title": "测试局2024年部门决算", "department": "测试局", "fiscal_year": 2024, "kind": "部门决算"},
-        "front_matter": [], "back_matter": [], "performance_tables": [],
-        "tables": [{"label": "", "title": title, "department_line": "部门：测试局", "unit_line": "单位：万元",
-                    "columns": columns, "rows": rows, "empty_note": "", "notes": []}
-                   for title, columns, rows in _DRAWN_TABLES],
-    }, pdf)
-    return _loaded_once(tmp_path_factory, "drawn_final", [pdf]), document_id_for(sha256_of(pdf))
 
 
 def test_a_carry_over_misprinted_in_a_fund_table_is_a_finding(drawn_final_warehouse):
@@ -357,7 +304,7 @@ def _completions(conn, document_id: str):
     (FINALS[0], PUTUO_COMPLETIONS, PUTUO_WITHOUT_BUDGET, 3),
 ])
 def test_narrative_completion_rates_recompute(finals, national_dir, stem, completions, without_budget, without_count):
-    results, unchecked = _completions(finals, _document_id(national_dir, stem))
+    results, unchecked = _completions(finals, final_document_id(national_dir, stem))
     checked = {(page, printed, *re.findall(r"\d+(?:\.\d+)?", detail)) for page, printed, detail, _ in results}
     assert checked == completions
     assert all(passed for *_, passed in results), [r for r in results if not r[-1]]
@@ -365,40 +312,3 @@ def test_narrative_completion_rates_recompute(finals, national_dir, stem, comple
     assert {(page, printed) for page, printed, _ in unchecked} == without_budget
     assert len(unchecked) == without_count
     assert all("states no budget amount" in reason for *_, reason in unchecked)
-
-
-class _RecordingChecks(NarrativeIdentityChecks):
-    def __init__(self):
-        self.recorded = []
-
-    def check(self, kind, figure, stated, expected, tolerance, passed, detail):
-        self.recorded.append((kind, stated, expected, passed))
-
-
-def _stated(ordinal: int, printed: str, role: str = "amount", anchor: int | None = None, budget: int | None = None):
-    number, unit = re.match(r"([\d.]+)\s*(万元|%)", printed).groups()
-    key = lambda o: f"doc:n{o}" if o else None  # noqa: E731
-    return SimpleNamespace(
-        document_id="doc", ordinal=ordinal, role=role, printed_text=printed, printed_number=number,
-        printed_decimals=len(number.split(".")[1]) if "." in number else 0, printed_unit=unit,
-        anchor_figure_key=key(anchor), parent_figure_key=key(budget))
-
-
-def _judge_completion(budget: str, final: str, percent: str):
-    figures = {1: _stated(1, budget), 2: _stated(2, final), 3: _stated(3, percent, "completion_percent", 2, 1)}
-    checks = _RecordingChecks()
-    verdict = checks.evaluate(SimpleNamespace(figures=figures), figures[3])
-    return verdict, checks.recorded
-
-
-def test_a_misprinted_completion_rate_fails_at_its_figure():
-    # p.21's sentence with 91.14% misprinted 91.41%: 13733.8 / 15068.55 (± half their last digit) is 91.14%.
-    verdict, recorded = _judge_completion("15068.55 万元", "13733.8 万元", "91.41%")
-    assert verdict == (True, "", None)
-    assert recorded == [("completion_percent", "91.41%", "91.14%", False)]
-    assert _judge_completion("15068.55 万元", "13733.8 万元", "91.14%")[1][0][3]
-
-
-def test_a_zero_budget_completion_is_not_applicable():
-    (applicable, reason, _), recorded = _judge_completion("0 万元", "497.53 万元", "100%")
-    assert not applicable and "budget is zero" in reason and recorded == []

@@ -6,8 +6,10 @@ through the real pipeline; the corpus's own contradictions are found, at their s
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -17,6 +19,7 @@ from cnbudget.extract.pages import read_pages
 from cnbudget.pipeline import load
 from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue, report_lines
 from cnbudget.quality.narrative_arithmetic import rounded, value_range
+from cnbudget.quality.narrative_identities import NarrativeIdentityChecks
 from cnbudget.quality.narrative_results import write_narrative_results
 from tests.conftest import SEED_PDF, render_variant, seed_table
 
@@ -327,3 +330,41 @@ def test_percentage_range_from_rounded_amounts():
                        (Decimal("12773.5"), Decimal("12774.5")))
     assert low <= Decimal("90.81") <= high
     assert not low <= Decimal("90.18") <= high
+
+
+# A 决算 narrative's 完成率, judged alone (the real ones: test_final_accounts.py).
+class _RecordingChecks(NarrativeIdentityChecks):
+    def __init__(self):
+        self.recorded = []
+
+    def check(self, kind, figure, stated, expected, tolerance, passed, detail):
+        self.recorded.append((kind, stated, expected, passed))
+
+
+def _stated(ordinal: int, printed: str, role: str = "amount", anchor: int | None = None, budget: int | None = None):
+    number, unit = re.match(r"([\d.]+)\s*(万元|%)", printed).groups()
+    key = lambda o: f"doc:n{o}" if o else None  # noqa: E731
+    return SimpleNamespace(
+        document_id="doc", ordinal=ordinal, role=role, printed_text=printed, printed_number=number,
+        printed_decimals=len(number.split(".")[1]) if "." in number else 0, printed_unit=unit,
+        anchor_figure_key=key(anchor), parent_figure_key=key(budget))
+
+
+def _judge_completion(budget: str, final: str, percent: str):
+    figures = {1: _stated(1, budget), 2: _stated(2, final), 3: _stated(3, percent, "completion_percent", 2, 1)}
+    checks = _RecordingChecks()
+    verdict = checks.evaluate(SimpleNamespace(figures=figures), figures[3])
+    return verdict, checks.recorded
+
+
+def test_a_misprinted_completion_rate_fails_at_its_figure():
+    # p.21's sentence with 91.14% misprinted 91.41%: 13733.8 / 15068.55 (± half their last digit) is 91.14%.
+    verdict, recorded = _judge_completion("15068.55 万元", "13733.8 万元", "91.41%")
+    assert verdict == (True, "", None)
+    assert recorded == [("completion_percent", "91.41%", "91.14%", False)]
+    assert _judge_completion("15068.55 万元", "13733.8 万元", "91.14%")[1][0][3]
+
+
+def test_a_zero_budget_completion_is_not_applicable():
+    (applicable, reason, _), recorded = _judge_completion("0 万元", "497.53 万元", "100%")
+    assert not applicable and "budget is zero" in reason and recorded == []

@@ -14,12 +14,13 @@ from cnbudget import settings
 from cnbudget.report import charts
 from cnbudget.report.money import CHART_UNIT, format_in_unit, format_yuan
 from cnbudget.report.page_crops import Highlight, PageCrop, PageCropper
-from cnbudget.report.contents import Document, IdentityFailure, ReportData
+from cnbudget.report.contents import BudgetAgainstFinal, Document, IdentityFailure, ReportData, printed_bases
 from cnbudget.report.warehouse_data import WarehouseNotReady, read_report_data, require_models
 
 REPORT_FILE = "index.html"
 MAX_CROPPED_FAILURES = 200  # beyond this a report would weigh megabytes; the rest are listed without images
 _TEMPLATES = Path(__file__).with_name("templates")
+_BUDGET_LEGENDS = {"initial_budget": "年初预算数", "adjusted_budget": "全年预算数", "published_budget": "预算 (loaded)"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class DocumentCharts:
     economic_items: dict[str, Markup] = field(default_factory=dict)
     expenditure_groups: Markup | None = None
     three_public: Markup | None = None
+    budget_vs_final_classes: Markup | None = None  # a 决算 only
+    budget_vs_final_three_public: Markup | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,14 @@ class LoadEvent:
 def default_report_dir(warehouse: Path) -> Path:
     """`report/` beside the warehouse."""
     return warehouse.resolve().parent / "report"
+
+
+def _budget_series(lines: list[BudgetAgainstFinal], **legends: str) -> list[tuple[str, str]]:
+    """The budget bases printed on any line, then 决算数. Where none is printed, one budget
+    series (预算数) of “—” says so on every line rather than leaving a final-only chart."""
+    names = _BUDGET_LEGENDS | legends
+    budgets = [(basis, names[basis]) for basis in printed_bases(lines)] or [("adjusted_budget", "预算数")]
+    return budgets + [("final", "决算数")]
 
 
 def _document_charts(document: Document) -> DocumentCharts:
@@ -80,6 +91,17 @@ def _document_charts(document: Document) -> DocumentCharts:
     if document.three_public:
         result.three_public = charts.year_on_year_chart(
             f"three-public-{doc}", "“三公”经费", document.three_public, document.three_public_previous, document.fiscal_year
+        )
+    if document.budget_vs_final_classes:
+        result.budget_vs_final_classes = charts.budget_against_final_chart(
+            f"budget-vs-final-classes-{doc}", "Budget against final by function 类", document.budget_vs_final_classes,
+            _budget_series(document.budget_vs_final_classes),
+        )
+    if document.budget_vs_final_three_public:
+        # the “三公” table heads its 全年预算数 “预算数” (so the national template's note defines it)
+        result.budget_vs_final_three_public = charts.budget_against_final_chart(
+            f"budget-vs-final-three-public-{doc}", "“三公”经费 预算数 against 决算数", document.budget_vs_final_three_public,
+            _budget_series(document.budget_vs_final_three_public, adjusted_budget="预算数"),
         )
     return result
 
@@ -147,6 +169,7 @@ def render_report(data: ReportData, landing_dir: Path | None = None) -> str:
         omitted_crops=max(len(data.failures) - MAX_CROPPED_FAILURES, 0),
         in_unit=format_in_unit,
         yuan=format_yuan,
+        budget_printed=lambda lines: bool(printed_bases(lines)),
     )
 
 

@@ -13,13 +13,16 @@ from html import escape
 
 from markupsafe import Markup
 
-from cnbudget.report.contents import Amount, OverviewCell
+from cnbudget.report.contents import Amount, BudgetAgainstFinal, OverviewCell
 from cnbudget.report.money import CHART_UNIT, format_wan
 
 FONT = "'WenQuanYi Micro Hei','Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',sans-serif"
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#8b5cf6", "#ef4444", "#14b8a6", "#64748b")
 STATUS_COLOURS = {"passed": "#16a34a", "failed": "#dc2626", "not_applicable": "#94a3b8"}
 PREVIOUS_YEAR_COLOUR, THIS_YEAR_COLOUR = "#94a3b8", "#2563eb"
+# budgets in greys (a separately loaded 预算 in amber), the 决算数 in this year's blue
+BASIS_COLOURS = {"initial_budget": "#cbd5e1", "adjusted_budget": "#94a3b8", "published_budget": "#f59e0b",
+                 "final": THIS_YEAR_COLOUR}
 
 _WIDTH = 760
 _LABEL_WIDTH = 250
@@ -131,6 +134,45 @@ def year_on_year_chart(chart: str, label: str, this_year: list[Amount], previous
                 f'<text x="{_LABEL_WIDTH + width + 6:.1f}" y="{bar_y + _BAR - 5}">{format_wan(value)}</text></g>'
             )
     return _svg(chart, _WIDTH, 26 + group * len(this_year), label, body)
+
+
+def budget_against_final_chart(chart: str, label: str, lines: list[BudgetAgainstFinal],
+                               series: list[tuple[str, str]]) -> Markup:
+    """Per line, its budget figures beside its 决算数; series are (basis, legend), basis an
+    attribute of BudgetAgainstFinal. A figure not printed is drawn as “—”, never as a zero bar."""
+    plot = _WIDTH - _LABEL_WIDTH - _VALUE_WIDTH
+    values = [getattr(line, basis) for line in lines for basis, _ in series]
+    length = _scale([v for v in values if v is not None], plot)
+    group = _BAR * len(series) + 10
+    body = [f'<text x="{_WIDTH - 4}" y="12" text-anchor="end" fill="#64748b">{CHART_UNIT}</text>']
+    legend_x = float(_LABEL_WIDTH)
+    for basis, legend in series:
+        body.append(
+            f'<rect x="{legend_x:.0f}" y="2" width="12" height="12" fill="{BASIS_COLOURS[basis]}"/>'
+            f'<text x="{legend_x + 16:.0f}" y="12">{escape(legend)}</text>'
+        )
+        legend_x += 16 + text_width(legend) + 18
+    for i, line in enumerate(lines):
+        y = 22 + i * group
+        name = f"{line.code} {line.name}" if line.code.isdigit() else line.name  # 类 codes, not item codes
+        body.append(f'<text x="{_LABEL_WIDTH - 8}" y="{y + _BAR}" text-anchor="end">{escape(_fit(name, _LABEL_WIDTH - 12))}</text>')
+        for s, (basis, legend) in enumerate(series):
+            bar_y, value = y + s * _BAR, getattr(line, basis)
+            where = f'data-line="{escape(line.code)}" data-basis="{basis}"'
+            if value is None:
+                body.append(
+                    f'<g class="not-printed" {where}><title>{escape(name)} {escape(legend)}: not printed</title>'
+                    f'<text x="{_LABEL_WIDTH + 2}" y="{bar_y + _BAR - 5}" fill="#64748b">—</text></g>'
+                )
+                continue
+            width = length(value)
+            body.append(
+                f'<g class="bar" {where}><title>{escape(name)} {escape(legend)}: {format_wan(value)} {CHART_UNIT}</title>'
+                f'<rect x="{_LABEL_WIDTH}" y="{bar_y}" width="{max(width, 1):.1f}" height="{_BAR - 2}" '
+                f'fill="{BASIS_COLOURS[basis]}" rx="2"/>'
+                f'<text x="{_LABEL_WIDTH + width + 6:.1f}" y="{bar_y + _BAR - 5}">{format_wan(value)}</text></g>'
+            )
+    return _svg(chart, _WIDTH, 26 + group * len(lines), label, body)
 
 
 @dataclass(frozen=True)

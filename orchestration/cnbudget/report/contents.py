@@ -40,6 +40,28 @@ class Amount:
     yuan: Decimal
 
 
+@dataclass(frozen=True)
+class BudgetAgainstFinal:
+    """One line (a function 类 or a “三公” item) of a 决算's budget against actual
+    (marts.fact_budget_vs_final). None is not zero: the 决算 prints no such figure, or no
+    预算 of the same department and year is loaded."""
+
+    code: str
+    name: str
+    initial_budget: Decimal | None  # the 决算's 年初预算数
+    adjusted_budget: Decimal | None  # its 全年预算数 / 调整预算数 (the “三公” table's 预算数)
+    published_budget: Decimal | None  # the loaded 预算's own figure
+    final: Decimal | None  # 决算数
+
+
+BUDGET_BASES = ("initial_budget", "adjusted_budget", "published_budget")
+
+
+def printed_bases(lines: list[BudgetAgainstFinal]) -> list[str]:
+    """The budget bases (BUDGET_BASES, in order) with a figure on any of the lines."""
+    return [basis for basis in BUDGET_BASES if any(getattr(line, basis) is not None for line in lines)]
+
+
 @dataclass
 class Document:
     document_id: str
@@ -47,6 +69,7 @@ class Document:
     department: str
     budget_unit: str | None
     kind: str
+    phase: str  # budget (预算) / final (决算)
     fiscal_year: int
     version: int
     is_current: bool
@@ -63,6 +86,10 @@ class Document:
     three_public: list[Amount] = field(default_factory=list)  # by item, this year
     three_public_previous: list[Amount] | None = None  # the year before, when that budget is loaded
     previous_document_id: str | None = None
+    # a 决算 only: its budget against actual, in the order its tables print the lines
+    budget_vs_final_classes: list[BudgetAgainstFinal] = field(default_factory=list)  # function 类
+    budget_vs_final_three_public: list[BudgetAgainstFinal] = field(default_factory=list)
+    budget_document_id: str | None = None  # the loaded 预算 of the same department and year
 
     @property
     def anchor(self) -> str:

@@ -1,7 +1,9 @@
 """Read what the report shows (contents.py) from the warehouse through one read-only connection.
 
 Amounts stay Decimal yuan here (fetched as Python values, never through float);
-money.py formats them.
+money.py formats them. What was budgeted or spent is one amount basis: a 预算's `budget`,
+a 决算's `final` (决算数); a 决算's 年初 / 全年预算数 appear only in its budget against
+final (fact_budget_vs_final), never added to what it spent.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from cnbudget.quality.instances import InvolvedCell
+from cnbudget.report.budget_vs_final import read_budget_against_final
 from cnbudget.report.contents import (
     Amount,
     Document,
@@ -45,7 +48,7 @@ def _records(conn: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dic
 def _documents(conn) -> list[Document]:
     rows = _records(
         conn,
-        """select document_id, source_file, department, budget_unit, kind, fiscal_year, version, is_current,
+        """select document_id, source_file, department, budget_unit, kind, phase, fiscal_year, version, is_current,
                   page_count, loaded_at
            from marts.dim_document
            order by department, kind, fiscal_year, version""",
@@ -80,7 +83,7 @@ def _function_subjects(conn, documents: dict[str, Document]) -> None:
                                          order by f.fund_scope_code <> 'all_funds', f.fund_scope_code) as preference
                from marts.fact_expenditure f
                join marts.dim_function_subject s using (function_subject_key)
-               where f.cut = 'function_subject'
+               where f.cut = 'function_subject' and f.amount_basis in ('budget', 'final')
            )
            select scoped.document_id, any_value(scoped.fund_scope_code) as scope, length(parent.code) as digits,
                   parent.code, any_value(parent.name) as name, sum(scoped.amount_yuan) as yuan
@@ -113,7 +116,7 @@ def _economic_classes(conn, documents: dict[str, Document]) -> None:
            from marts.fact_expenditure f
            join marts.dim_economic_class parent
              on parent.economic_class_code in (left(f.economic_class_code, 3), f.economic_class_code)
-           where f.cut = 'economic_class'
+           where f.cut = 'economic_class' and f.amount_basis in ('budget', 'final')
            group by all
            order by f.document_id, code""",
     )
@@ -139,6 +142,7 @@ def _expenditure_groups(conn, documents: dict[str, Document]) -> None:
                from marts.fact_expenditure f
                join marts.dim_expenditure_type t using (expenditure_type_code)
                where f.document_id = ? and f.cut = 'function_subject' and f.fund_scope_code = ?
+                 and f.amount_basis in ('budget', 'final')
                group by t.expenditure_group
                order by case t.expenditure_group when '基本支出' then 0 when '项目支出' then 1 else 2 end""",
             [document.document_id, document.function_scope],
@@ -150,6 +154,7 @@ _THREE_PUBLIC = """
     select i.three_public_item_code as code, i.name_zh as name, sum(f.amount_yuan) as yuan
     from marts.dim_three_public_item i
     left join marts.fact_three_public f on f.three_public_item_code = i.three_public_item_code and f.document_id = ?
+                                       and f.amount_basis in ('budget', 'final')
     where i.is_three_public
     group by i.three_public_item_code, i.name_zh
     -- the order the tables print them in
@@ -233,12 +238,13 @@ def _overview(conn) -> list[OverviewCell]:
                            row_number() over (partition by document_id
                                               order by fund_scope_code <> 'all_funds', fund_scope_code) as preference
                     from (select document_id, fund_scope_code, sum(amount_yuan) as yuan
-                          from marts.fact_expenditure where cut = 'function_subject' group by all)
+                          from marts.fact_expenditure
+                          where cut = 'function_subject' and amount_basis in ('budget', 'final') group by all)
                 ),
                 three_public as (
                     select f.document_id, sum(f.amount_yuan) as yuan
                     from marts.fact_three_public f join marts.dim_three_public_item i using (three_public_item_code)
-                    where i.is_three_public group by all
+                    where i.is_three_public and f.amount_basis in ('budget', 'final') group by all
                 ),
                 failed as (
                     {"select document_id, count(*) filter (where status = 'failed') as n from dq.identity_results group by all"
@@ -296,6 +302,7 @@ def read_report_data(conn: duckdb.DuckDBPyConnection, warehouse: Path, stale_rea
     _economic_classes(conn, documents)
     _expenditure_groups(conn, documents)
     _three_public(conn, documents)
+    read_budget_against_final(conn, documents)
     failures, not_applicable = _identity_results(conn, documents)
     validated_at = None
     if _exists(conn, "dq", "identity_validation"):
