@@ -179,6 +179,22 @@ def running_task(workers: CeleryWorkers, skip: set[str], timeout: float = 300.0)
     raise AssertionError("no staging task ran on the workers")
 
 
+def kill_an_extraction(workers: CeleryWorkers, skip: set[str], tries: int = 4) -> dict:
+    """SIGKILL the process running a staging task, and return the task; a task whose step
+    had already succeeded when the kill came (a snapshot of `active()` is a moment old)
+    was not interrupted: another is killed instead."""
+    instance = DagsterInstance.get()
+    for _ in range(tries):
+        _, task = running_task(workers, skip)
+        killed_at = time.time()
+        os.kill(task["worker_pid"], signal.SIGKILL)
+        finished = instance.all_logs(run_of(task), of_type=DagsterEventType.STEP_SUCCESS)
+        if not any(event.timestamp < killed_at for event in finished):
+            return task
+        skip = skip | {task["id"]}
+    raise AssertionError(f"every staging task of {tries} had ended before it could be killed")
+
+
 def staging_attempts(instance: DagsterInstance, run_id: str) -> tuple[int, bool]:
     """How many times a staging run's step started, and whether the run succeeded."""
     starts = instance.all_logs(run_id, of_type=DagsterEventType.STEP_START)
@@ -208,8 +224,7 @@ def test_a_worker_killed_mid_document_loses_no_document(celery_workers, full_war
     try:
         worker, whole = running_task(celery_workers, skip=set())
         celery_workers.kill(celery_workers.worker(worker))
-        _, extracting = running_task(celery_workers, skip={whole["id"]})
-        os.kill(extracting["worker_pid"], signal.SIGKILL)
+        extracting = kill_an_extraction(celery_workers, skip={whole["id"]})
         out, err = load.communicate(timeout=LOAD_TIMEOUT_SECONDS)
     finally:
         if load.poll() is None:
