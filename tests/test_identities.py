@@ -126,7 +126,7 @@ def test_each_identity_is_evaluated_on_the_families_it_names_and_no_other(seed_v
         family: set(v.results[v.results.status.isin([PASSED, FAILED])].identity_id)
         for family, v in (("seed", seed_validation), ("corpus", corpus_validation))
     }
-    for identity in load_catalogue().identities:
+    for identity in load_catalogue().table_identities:
         for family in ("seed", "corpus"):
             claimed = family in identity.families
             assert (identity.id in evaluated[family]) is claimed, f"{identity.id} on {family}: families say {claimed}"
@@ -181,7 +181,7 @@ def test_checks_report_only_current_verdicts(seed_warehouse, tmp_path):
         return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
     stale = run(AssetSelection.checks(identity_checks))
-    assert len(stale) == len(load_catalogue().identities)
+    assert len(stale) == len(load_catalogue().table_identities)
     assert {(e.passed, e.metadata["status"].value) for e in stale.values()} == {(False, "stale")}
     fresh = run(AssetSelection.assets(identity_results) | AssetSelection.checks(identity_checks))
     assert {name for name, e in fresh.items() if not e.passed} == {

@@ -45,7 +45,7 @@ def test_the_catalogue_holds_the_identities_the_issue_asks_for():
 def test_each_identity_is_of_the_phase_its_tables_are():
     """A 决算 identity is evaluated on 决算 only (table_kinds.yaml's final_kinds say which
     kinds are a 决算's), every other on budgets."""
-    phases = {i.id: i.phase for i in load_catalogue().identities}
+    phases = {i.id: i.phase for i in load_catalogue().table_identities}
     assert phases["final_fund_carry_over"] == phases["final_summary_grand_total"] == "final"
     assert phases["expenditure_row_total"] == phases["three_public_covers_basic_economic_lines"] == "budget"
     assert {p for i, p in phases.items() if i.startswith("final_")} == {"final"}
@@ -57,8 +57,10 @@ def test_tolerance_is_half_a_unit_of_the_printed_unit_never_a_percentage():
     assert {unit: str(v) for unit, v in catalogue.half_unit.items()} == {
         "元": "0", "千元": "0.005", "万元": "0.005", "亿元": "0.005",
     }  # fmt: skip
-    assert {i.tolerance for i in catalogue.identities} == {"per_printed_addend", "coarser_unit"}
-    assert all(i.tolerance == "coarser_unit" for i in catalogue.identities if i.kind == "match")
+    assert {i.tolerance for i in catalogue.table_identities} == {"per_printed_addend", "coarser_unit"}
+    assert all(i.tolerance == "coarser_unit" for i in catalogue.table_identities if i.kind == "match")
+    # the narrative identities round to the narrative's printed precision
+    assert {i.tolerance for i in catalogue.narrative.identities} == {"printed_precision"}
 
 
 @pytest.mark.parametrize(
@@ -111,6 +113,16 @@ def _identity(data: dict, identity_id: str) -> dict:
             lambda d: _identity(d, "summary_income_equals_expenditure")["pairs"][0]["left"]["rows"].update(line="totals"),
             "line must be one of",
         ),
+        # the narrative identities and subjects are read by the same loader, by the same rules
+        (lambda d: _identity(d, "narrative_amount_equals_table").update(tables=["expenditure"]),
+         "mean nothing to a amount identity"),
+        (lambda d: _identity(d, "narrative_amount_equals_table").update(tolerance="per_printed_addend"),
+         "narrative_amount_equals_table: tolerance must be one of"),
+        (lambda d: _identity(d, "narrative_amount_equals_table").update(families=[]), "families"),
+        (lambda d: d["identities"].append(dict(_identity(d, "narrative_amount_equals_table"))), "defined twice"),
+        (lambda d: d["narrative_subjects"]["total_income"]["figures"][0].update(colour="red"),
+         "narrative subject total_income: unknown selector"),
+        (lambda d: d["narrative_subjects"]["total_income"].update(figures=[]), "says so"),
     ],
 )
 def test_a_catalogue_the_evaluator_does_not_understand_is_refused(tmp_path, change, message):
@@ -122,4 +134,5 @@ def test_the_unchanged_catalogue_round_trips(tmp_path):
     # The refusals above come from the changes, not from re-serializing the YAML.
     catalogue = load_catalogue(_catalogue_with(tmp_path, lambda d: None))
     assert [i.id for i in catalogue.identities] == [i.id for i in load_catalogue().identities]
+    assert catalogue.narrative == load_catalogue().narrative
 

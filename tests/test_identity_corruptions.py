@@ -306,7 +306,7 @@ def test_rounding_is_allowed_up_to_half_a_unit_per_printed_addend_and_not_beyond
 
 def test_an_identity_whose_precondition_fails_is_not_applicable_never_passed(corrupted):
     catalogue = load_catalogue()
-    conditional = {i.id: i.precondition for i in catalogue.identities if i.precondition}
+    conditional = {i.id: i.precondition for i in catalogue.table_identities if i.precondition}
     results = corrupted.results("add_institutional_income")
     for identity_id, precondition in conditional.items():
         rows = results[results.identity_id == identity_id]
@@ -345,7 +345,7 @@ def test_dagster_checks_and_dq_results_report_the_corruptions(corrupted):
         "three_public_covers_basic_economic_lines", "basic_economic_total_matches_general_budget_basic",
     }  # fmt: skip
     checks = corrupted.check_results
-    identity_checks = {i.id: checks[i.id] for i in load_catalogue().identities}
+    identity_checks = {i.id: checks[i.id] for i in load_catalogue().table_identities}
     assert {name for name, passed in identity_checks.items() if not passed} == failing
     with duckdb.connect(str(corrupted.warehouse), read_only=True) as conn:
         persisted = read_results(conn)

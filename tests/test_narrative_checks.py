@@ -17,7 +17,8 @@ import pytest
 from cnbudget.extract.document import document_id_for, sha256_of
 from cnbudget.extract.pages import read_pages
 from cnbudget.pipeline import load
-from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue, report_lines
+from cnbudget.quality.catalogue import load_catalogue
+from cnbudget.quality.narrative import evaluate_narrative, report_lines
 from cnbudget.quality.narrative_arithmetic import rounded, value_range
 from cnbudget.quality.narrative_identities import NarrativeIdentityChecks
 from cnbudget.quality.narrative_results import write_narrative_results
@@ -79,7 +80,7 @@ def test_counts_per_document(full_evaluation):
 def test_every_amount_that_names_a_table_figure_is_matched(full_evaluation):
     """An amount is left unmatched only when what it names is printed in no table of its
     document (政府采购, assets …) or it is a threshold, and then with that reason."""
-    catalogue = load_narrative_catalogue()
+    catalogue = load_catalogue().narrative
     allowed = {rule.unprinted for rule in catalogue.subjects.values() if rule.unprinted}
     threshold = "a threshold (以上 / 以下), not a budget figure"
     allowed.add(threshold)

@@ -6,7 +6,6 @@ import pandas as pd
 
 from cnbudget.quality.catalogue import load_catalogue
 from cnbudget.quality.gx_judgement import judge_with_gx
-from cnbudget.quality.narrative_catalogue import load_narrative_catalogue
 
 from cnbudget.quality.check_summaries import LISTED, CheckSummary, summarize_checks
 
@@ -41,7 +40,7 @@ def test_an_identity_without_rows_has_no_summary():
 
 
 def test_great_expectations_fails_exactly_the_instances_that_exceed():
-    table, narrative = load_catalogue().identities[0], load_narrative_catalogue().identities[0]
+    table, narrative = load_catalogue().table_identities[0], load_catalogue().narrative.identities[0]
     instances = pd.DataFrame({"identity_id": [table.id, table.id, narrative.id, narrative.id],
                               "excess": [0, 3, 0, 0]})
     judgement = judge_with_gx(instances, [table, narrative], "shared")

@@ -1,8 +1,9 @@
 """The identity catalogue (expectations/identities.yml), read into typed objects.
 
-The YAML is the single place where identities are defined; this module only checks
-that it says something the evaluator understands, and refuses it with the entry's id
-and the offending field otherwise.
+The YAML is the single place where identities are defined, those of the tables and
+those of the narrative alike, in one format; this module is its one loader. It only
+checks that the catalogue says something the evaluators understand, and refuses it with
+the entry's id and the offending field otherwise.
 """
 
 from __future__ import annotations
@@ -18,14 +19,20 @@ import yaml
 
 from cnbudget import settings
 from cnbudget.extract.catalog import BUDGET, phase_of_kind
+from cnbudget.quality.narrative_catalogue import NarrativeCatalogue, SubjectRule, read_subjects
 
 CATALOGUE_FILE = settings.EXPECTATIONS_DIR / "identities.yml"
 
-KINDS = ("row", "hierarchy", "total_row", "total_of_lines", "summary_lines", "match", "code_parent", "empty_note",
-         "carry_over")
+TABLE_KINDS = ("row", "hierarchy", "total_row", "total_of_lines", "summary_lines", "match", "code_parent",
+               "empty_note", "carry_over")
+# judged on what the narrative states, by quality/narrative_identities.py
+NARRATIVE_KINDS = ("amount", "change_percent", "share_percent", "completion_percent", "direction", "change_carried",
+                   "prior_document_change", "prior_document_amount")
+KINDS = TABLE_KINDS + NARRATIVE_KINDS
 SEVERITIES = ("ERROR", "WARN")
 COMPARISONS = ("equal", "at_least")
 TOLERANCES = ("per_printed_addend", "coarser_unit")
+NARRATIVE_TOLERANCE = "printed_precision"  # the narrative's rounding rule
 FAMILIES = ("seed", "corpus", "national")
 SUMMARY_RELATIONS = ("sub_lines", "current_year_total", "grand_total")
 LINE_ROLES = ("grand_total", "current_year_total", "items")
@@ -111,7 +118,7 @@ class Identity:
     families: tuple[str, ...]
     tolerance: str
     comparison: str = "equal"
-    phase: str = BUDGET  # of the documents it is evaluated on (their tables' kinds say)
+    phase: str | None = BUDGET  # of the documents it is evaluated on (their tables' kinds say); narrative: None
     tables: tuple[str, ...] = ()  # row, hierarchy, total_row, summary_lines
     # row
     total: ColumnSelector | None = None
@@ -152,10 +159,21 @@ class Catalogue:
     code_levels: dict[str, tuple[str, ...]]
     summary_lines: SummaryLineGrammar
     preconditions: dict[str, Precondition]
+    narrative_subjects: dict[str, SubjectRule] = field(default_factory=dict)
     sha256: str = field(default="")  # of the YAML text: results name the catalogue they came from
 
     def identity(self, identity_id: str) -> Identity:
         return next(i for i in self.identities if i.id == identity_id)
+
+    @property
+    def table_identities(self) -> tuple[Identity, ...]:
+        """Judged on the printed tables (evaluate.py)."""
+        return tuple(i for i in self.identities if i.kind in TABLE_KINDS)
+
+    @property
+    def narrative(self) -> NarrativeCatalogue:
+        """What the narrative checks read: the subject rules and the narrative identities."""
+        return NarrativeCatalogue(self.narrative_subjects, tuple(i for i in self.identities if i.kind in NARRATIVE_KINDS))
 
 
 def _columns(value, where: str) -> ColumnSelector:
@@ -207,6 +225,7 @@ _FIELDS_BY_KIND = {
     "code_parent": {"tables"},
     "empty_note": {"tables", "must_not_name"},
     "carry_over": {"tables", "closing", "opening", "inflows", "outflows"},
+    **{kind: set() for kind in NARRATIVE_KINDS},
 }
 
 
@@ -239,11 +258,13 @@ def _identity(entry: dict, preconditions: dict, code_levels: dict) -> Identity:
         description_en=_require(entry, "description_en", where),
         severity=_require(entry, "severity", where, SEVERITIES),
         families=families,
-        tolerance=_require(entry, "tolerance", where, TOLERANCES),
         comparison=entry.get("comparison", "equal"),
     )
     if common["comparison"] not in COMPARISONS:
         raise CatalogueError(f"{where}: comparison must be one of {COMPARISONS}")
+    if kind in NARRATIVE_KINDS:  # judged on a narrative figure, of any phase's narrative
+        return Identity(**common, tolerance=_require(entry, "tolerance", where, (NARRATIVE_TOLERANCE,)), phase=None)
+    common["tolerance"] = _require(entry, "tolerance", where, TOLERANCES)
     tables = _require(entry, "tables", where)
     common["phase"] = _phase(tables, where)
     if kind == "match":
@@ -347,5 +368,6 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
             carry_over=re.compile(grammar["carry_over"]),
         ),
         preconditions=preconditions,
+        narrative_subjects=read_subjects(data.get("narrative_subjects", {}), CatalogueError),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )

@@ -77,7 +77,7 @@ def _describe(identity: Identity, status: str) -> str:
 
 
 identity_checks = identity_checks_of(
-    "identity_checks", CATALOGUE.identities, PUBLISHED_FIGURES, IDENTITY_RESULTS,
+    "identity_checks", CATALOGUE.table_identities, PUBLISHED_FIGURES, IDENTITY_RESULTS,
     VerdictTable(
         "dq.identity_results", failed=f"status = '{FAILED}'", not_applicable=f"status = '{NOT_APPLICABLE}'",
         listed=(

@@ -41,7 +41,7 @@ _EVALUATORS = {
 def evaluate_document(document: PrintedDocument, catalogue: Catalogue) -> list[Result]:
     ctx = DocumentContext(document, catalogue)
     results: list[Result] = []
-    for identity in catalogue.identities:
+    for identity in catalogue.table_identities:
         if identity.phase != document.phase:
             continue  # a 决算's identities say nothing of a budget, nor the reverse
         results.extend(_EVALUATORS[identity.kind](ctx, identity))

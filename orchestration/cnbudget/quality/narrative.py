@@ -1,5 +1,5 @@
 """The narrative checks: every figure a narrative page quotes, matched to the table
-figure it names and proved (expectations/narrative_identities.yml).
+figure it names and proved (the narrative identities of expectations/identities.yml).
 
 Reads marts.fact_narrative_figure (what the narrative says) and the printed grids behind
 marts.published_figures (staging.stg_budget__cells with their rows, blanks included: a
@@ -27,13 +27,14 @@ import pandas as pd
 
 from cnbudget.quality.gx_judgement import judge_with_gx
 from cnbudget.quality.isolation import CheckFailure, checked_alone
-from cnbudget.quality.narrative_catalogue import CATALOGUE_FILE, NarrativeCatalogue, load_narrative_catalogue
+from cnbudget.quality.catalogue import load_catalogue
+from cnbudget.quality.narrative_catalogue import NarrativeCatalogue
 from cnbudget.quality.narrative_evaluation import MATCH_COLUMNS, RESULT_COLUMNS, NarrativeEvaluation, match_row
 from cnbudget.quality.narrative_identities import NarrativeIdentityChecks
 from cnbudget.quality.narrative_matching import GRID_SQL, MatchedDocument, TableResolver, read_document_index
 
 
-__all__ = ["CATALOGUE_FILE", "NarrativeEvaluation", "evaluate_narrative", "load_narrative_catalogue", "report_lines"]
+__all__ = ["NarrativeEvaluation", "evaluate_narrative", "report_lines"]
 
 
 class _Evaluator(NarrativeIdentityChecks):
@@ -124,7 +125,7 @@ def evaluate_narrative(conn: duckdb.DuckDBPyConnection, catalogue: NarrativeCata
     """Match every narrative figure of the warehouse (or of `documents`, which must hold
     every year of their departments: see narrative_results.narrative_staleness) and
     evaluate every narrative identity."""
-    catalogue = catalogue or load_narrative_catalogue()
+    catalogue = catalogue or load_catalogue().narrative
     evaluation = _Evaluator(conn, catalogue, documents).run()
     results = evaluation.results
     if great_expectations:  # the step the table identities share: a failing instance exceeds by 1

@@ -1,17 +1,16 @@
-"""The narrative checks' catalogue (expectations/narrative_identities.yml): the subject
-rules that say where each subject's figure is printed, and the narrative identities."""
+"""The narrative part of the identity catalogue (expectations/identities.yml): the subject
+rules that say where each subject's figure is printed (`narrative_subjects`), and the
+narrative identities. catalogue.py loads both with the rest of the catalogue; this module
+holds what the narrative matching reads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:
+    from cnbudget.quality.catalogue import Identity
 
-from cnbudget import settings
-
-CATALOGUE_FILE = settings.EXPECTATIONS_DIR / "narrative_identities.yml"
 NAMED = "named"  # the subject rule for words that are a name to look up
 
 
@@ -42,47 +41,28 @@ class SubjectRule:
 
 
 @dataclass(frozen=True)
-class NarrativeIdentity:
-    id: str
-    kind: str
-    description_zh: str
-    description_en: str
-    severity: str
-    families: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class NarrativeCatalogue:
     subjects: dict[str, SubjectRule]
-    identities: tuple[NarrativeIdentity, ...]
+    identities: tuple[Identity, ...]
 
-    def identity(self, kind: str) -> NarrativeIdentity:
+    def identity(self, kind: str) -> Identity:
         return next(i for i in self.identities if i.kind == kind)
 
 
-@cache
-def load_narrative_catalogue(path: Path = CATALOGUE_FILE) -> NarrativeCatalogue:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    subjects = {
-        kind: SubjectRule(
-            kind=kind,
-            description_zh=rule.get("description_zh", ""),
-            figures=tuple(Selector(**s) for s in rule.get("figures", [])),
-            unprinted=rule.get("unprinted", ""),
-        )
-        for kind, rule in data["subjects"].items()
-    }
-    identities = tuple(
-        NarrativeIdentity(
-            id=i["id"],
-            kind=i["kind"],
-            description_zh=i["description_zh"],
-            description_en=i["description_en"],
-            severity=i.get("severity", "ERROR"),
-            families=tuple(i.get("families", [])),
-        )
-        for i in data["identities"]
-    )
-    return NarrativeCatalogue(subjects, identities)
-
-
+def read_subjects(section: dict, error: type[Exception]) -> dict[str, SubjectRule]:
+    """The `narrative_subjects` section; `error` (CatalogueError) names a rule it cannot read."""
+    selector_fields = set(Selector.__dataclass_fields__)
+    subjects = {}
+    for kind, rule in section.items():
+        unknown = set(rule) - {"description_zh", "figures", "unprinted"}
+        if unknown:
+            raise error(f"narrative subject {kind}: fields {sorted(unknown)} mean nothing to a subject rule")
+        figures = []
+        for selector in rule.get("figures", []):
+            if set(selector) - selector_fields:
+                raise error(f"narrative subject {kind}: unknown selector word(s) {sorted(set(selector) - selector_fields)}")
+            figures.append(Selector(**selector))
+        if not figures and not rule.get("unprinted"):
+            raise error(f"narrative subject {kind}: a subject no table prints says so (`unprinted`)")
+        subjects[kind] = SubjectRule(kind, rule.get("description_zh", ""), tuple(figures), rule.get("unprinted", ""))
+    return subjects

@@ -1,5 +1,5 @@
 """The narrative checks in Dagster: the dq/narrative_results asset and one asset check per
-narrative identity (expectations/narrative_identities.yml) on marts/fact_narrative_figure.
+narrative identity (expectations/identities.yml) on marts/fact_narrative_figure.
 
 As for the table identities (cnbudget.quality.checks): the asset is the only writer (it
 matches the stale documents' narrative figures, evaluates every identity on them and
@@ -17,14 +17,15 @@ from dagster_duckdb import DuckDBResource
 
 from cnbudget.ingest.warehouse import warehouse_lock
 from cnbudget.quality.check_factory import Listed, VerdictTable, identity_checks_of
-from cnbudget.quality.narrative import evaluate_narrative, load_narrative_catalogue
+from cnbudget.quality.catalogue import load_catalogue
+from cnbudget.quality.narrative import evaluate_narrative
 from cnbudget.quality.narrative_results import narrative_stale_reason, narrative_staleness, write_narrative_results
 from cnbudget.transform.assets import model_key
 
 NARRATIVE_FIGURES = model_key("marts", "fact_narrative_figure")
 PUBLISHED_FIGURES = model_key("marts", "published_figures")
 NARRATIVE_RESULTS = AssetKey(["dq", "narrative_results"])
-CATALOGUE = load_narrative_catalogue()
+CATALOGUE = load_catalogue().narrative
 
 
 @asset(
@@ -33,7 +34,7 @@ CATALOGUE = load_narrative_catalogue()
     group_name="dq",
     description=(
         "Every narrative figure matched to the table figure it names, or listed with the reason it is not "
-        "(dq.narrative_matches); every instance of every identity in expectations/narrative_identities.yml "
+        "(dq.narrative_matches); every instance of every narrative identity in expectations/identities.yml "
         "(dq.narrative_results)."
     ),
 )

@@ -1,4 +1,4 @@
-"""How each narrative identity (expectations/narrative_identities.yml) is checked on one matched figure."""
+"""How each narrative identity (the narrative identities of expectations/identities.yml) is checked on one matched figure."""
 
 from __future__ import annotations
 

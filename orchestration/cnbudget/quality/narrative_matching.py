@@ -176,7 +176,7 @@ class TableResolver:
         kind = figure.subject_kind or NAMED
         rule = self.catalogue.subjects.get(kind)
         if rule is None:
-            return None, f"subject kind {kind!r} has no entry in narrative_identities.yml"
+            return None, f"subject kind {kind!r} has no rule in the catalogue's narrative_subjects"
         tried = []
         for selector in rule.figures:
             if selector.when_parent_table and (parent is None or parent.table_kind != selector.when_parent_table):

@@ -56,7 +56,7 @@ def format_report(validation: IdentityValidation, list_not_applicable: bool = Fa
     total = counts.sum()
     lines.append(
         f"{len(validation.documents)} document{'s' if len(validation.documents) != 1 else ''}, "
-        f"{len(validation.catalogue.identities)} identities: "
+        f"{len(validation.catalogue.table_identities)} identities: "
         f"{total['evaluated']} instances evaluated, {total[PASSED]} passed, {total[FAILED]} failed; "
         f"{total[NOT_APPLICABLE]} not applicable"
         + ("" if list_not_applicable or not total[NOT_APPLICABLE] else " (--not-applicable lists why)")

@@ -1,33 +1,28 @@
 """dq.identity_results: every identity verdict, persisted so a failure leads to the page.
 
-Written by the dq/identity_results asset (the only writer), one transaction per load,
-for the documents whose verdicts are stale (freshness.py): new, changed, or judged by
-other rules; the asset checks and anyone else read it. dq.identity_documents is its
-ledger (what each document's verdicts were computed from); dq.identity_validation sums
-it up.
+Written through the verdict store every chain shares (verdict_store.py) by the
+dq/identity_results asset, one transaction per load, for the documents whose verdicts are
+stale (freshness.py): new, changed, or judged by other rules; the asset checks and anyone
+else read it.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 import duckdb
 import pandas as pd
 
 from cnbudget.quality.catalogue import Catalogue
-from cnbudget.quality.freshness import (Staleness, document_fingerprints, replace_rows, rules_sha256, staleness,
-                                        table_exists)
-from cnbudget.quality.isolation import record_check_failures
+from cnbudget.quality.freshness import Staleness, rules_sha256
 from cnbudget.quality.printed import read_documents
 from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, IdentityValidation, validate_documents
+from cnbudget.quality.verdict_store import Rows, VerdictStore
 
 _CELL = (
     "STRUCT(role VARCHAR, table_name VARCHAR, page INTEGER, row_name VARCHAR, column_path VARCHAR,"
     " printed_text VARCHAR, x0 DOUBLE, y0 DOUBLE, x1 DOUBLE, y1 DOUBLE)"
 )
 
-DQ_DDL = f"""
-CREATE SCHEMA IF NOT EXISTS dq;
+RESULTS_DDL = f"""
 CREATE TABLE IF NOT EXISTS dq.identity_results (
     document_id VARCHAR NOT NULL,
     identity_id VARCHAR NOT NULL,         -- expectations/identities.yml
@@ -50,24 +45,8 @@ CREATE TABLE IF NOT EXISTS dq.identity_results (
     reason VARCHAR,                       -- why not applicable
     x0 DOUBLE, y0 DOUBLE, x1 DOUBLE, y1 DOUBLE,  -- the checked cell, PDF points, origin bottom-left
     cells {_CELL}[]                       -- every printed cell involved, either side
-);
-CREATE TABLE IF NOT EXISTS dq.identity_documents (
-    document_id VARCHAR PRIMARY KEY,
-    fingerprint VARCHAR NOT NULL,         -- of its load and its figures when judged (freshness.py)
-    rules_sha256 VARCHAR NOT NULL,        -- of expectations/identities.yml and the code judging by it
-    validated_at TIMESTAMP NOT NULL,
-    passed INTEGER NOT NULL,
-    failed INTEGER NOT NULL,
-    not_applicable INTEGER NOT NULL,
-    internal_error BOOLEAN NOT NULL       -- cnbudget failed to check it (raw.load_errors); judged again next load
-);
-CREATE OR REPLACE VIEW dq.identity_validation AS
-select max(validated_at) as validated_at, count(*) as documents, sum(passed) as passed, sum(failed) as failed,
-       sum(not_applicable) as not_applicable, count(*) filter (where internal_error) as internal_errors
-from dq.identity_documents;
-"""
+);"""
 
-LEDGER = "dq.identity_documents"
 # What a verdict reads, per document: the figures as the models built them and the rows,
 # columns and tables they are read with (a rebuild or an edit that changes any re-judges).
 _OF_TABLE = "(select left(table_id, 16) as document_id, * from raw.{})"
@@ -77,69 +56,39 @@ FIGURES = {
     _OF_TABLE.format("rows"): "table_id, row_index, part, code, code_kind, code_level, label, is_total, period",
     _OF_TABLE.format("columns"): "table_id, col_index, column_path, is_label, value_kind, period, part",
 }
+# dq.identity_documents is its ledger; dq.identity_validation sums it up
+STORE = VerdictStore("identity", RESULTS_DDL, ("identity_results",), (PASSED, FAILED, NOT_APPLICABLE), FIGURES)
 
 _YUAN = "cast(cast({0} as decimal(18, 0)) * 0.01 as decimal(18, 2))"
+_SELECT = f"""
+    document_id, identity_id, identity_kind, severity, status, passed, table_id, table_name,
+    printed_unit, row_name, column_path, page, comparison,
+    {_YUAN.format('actual_cents')}, {_YUAN.format('expected_cents')},
+    {_YUAN.format('difference_cents')}, {_YUAN.format('tolerance_cents')},
+    expected_source, reason, x0, y0, x1, y1, cast(cells as {_CELL}[])"""
 
 
-def identity_staleness(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Staleness:
-    return staleness(conn, LEDGER, document_fingerprints(conn, FIGURES), rules_sha256(catalogue.sha256))
+def _rules(catalogue: Catalogue) -> str:
+    return rules_sha256(catalogue.sha256)
 
 
 def judge_stale_documents(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> tuple[IdentityValidation, Staleness]:
     """Every identity on the documents whose verdicts are stale (only reads)."""
-    stale = identity_staleness(conn, catalogue)
+    stale = STORE.staleness(conn, _rules(catalogue))
     return validate_documents(read_documents(conn, stale.stale), catalogue), stale
-
-
-def _upgrade(conn: duckdb.DuckDBPyConnection) -> None:
-    """dq.identity_validation was a table before the ledger: its results are re-judged."""
-    kind = conn.execute(
-        "select table_type from information_schema.tables where table_schema = 'dq' and table_name = 'identity_validation'"
-    ).fetchone()
-    if kind and kind[0] == "BASE TABLE":
-        conn.execute("drop table dq.identity_validation; drop table if exists dq.identity_results")
 
 
 def write_results(conn: duckdb.DuckDBPyConnection, validation: IdentityValidation, stale: Staleness) -> None:
     """Replace the verdicts of the judged (and of the removed) documents, in one transaction."""
     frame = validation.results.copy()
     frame["passed"] = frame.status.map({PASSED: True, FAILED: False, NOT_APPLICABLE: None})
-    counts = validation.counts_by_document()
-    unchecked = {f.document_id for f in validation.unchecked}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    rules = rules_sha256(validation.catalogue.sha256)
-    ledger = pd.DataFrame(
-        [(d.document_id, stale.fingerprints[d.document_id], rules, now, int(counts.at[d.document_id, PASSED]),
-          int(counts.at[d.document_id, FAILED]), int(counts.at[d.document_id, NOT_APPLICABLE]),
-          d.document_id in unchecked) for d in validation.documents],
-        columns=["document_id", "fingerprint", "rules_sha256", "validated_at", "passed", "failed", "not_applicable",
-                 "internal_error"],
-    )
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        _upgrade(conn)
-        conn.execute(DQ_DDL)
-        replace_rows(conn, "dq.identity_results", frame, stale.replaced, f"""
-            document_id, identity_id, identity_kind, severity, status, passed, table_id, table_name,
-            printed_unit, row_name, column_path, page, comparison,
-            {_YUAN.format('actual_cents')}, {_YUAN.format('expected_cents')},
-            {_YUAN.format('difference_cents')}, {_YUAN.format('tolerance_cents')},
-            expected_source, reason, x0, y0, x1, y1, cast(cells as {_CELL}[])""")
-        replace_rows(conn, LEDGER, ledger, stale.replaced)
-        record_check_failures(conn, validation.unchecked)
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+    STORE.write(conn, stale, _rules(validation.catalogue), {"identity_results": Rows(frame, _SELECT)},
+                validation.counts_by_document(), validation.unchecked)
 
 
 def stale_reason(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> str | None:
     """None when dq.identity_results describes every document as it is now, by these rules."""
-    if not table_exists(conn, "raw", "documents"):
-        return "no document is loaded"
-    if not table_exists(conn, "dq", "identity_documents"):
-        return "dq.identity_results has never been materialized"
-    return identity_staleness(conn, catalogue).reason("the identity verdicts")
+    return STORE.stale_reason(conn, _rules(catalogue))
 
 
 def read_results(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

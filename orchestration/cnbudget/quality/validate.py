@@ -107,7 +107,7 @@ def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -
     judgement = judge_with_gx(
         pd.DataFrame({"identity_id": frame.loc[evaluated, "identity_id"].to_numpy(),
                       "excess": frame.loc[evaluated, "excess_cents"].astype("int64").to_numpy()}),
-        catalogue.identities, "identities",
+        catalogue.table_identities, "identities",
     )
     frame.loc[evaluated, "status"] = [FAILED if i in judgement.failing else PASSED for i in range(len(evaluated))]
     gx_result = judgement.result
