@@ -69,6 +69,7 @@ bench: $(INSTALLED) $(CJK_FONT) $(CHROMIUM) $(REDIS_SERVER)
 	$(BIN)/python -m tests.benchmarks.distributed
 	$(BIN)/python -m tests.benchmarks.report
 	$(BIN)/python -m tests.benchmarks.growth
+	$(BIN)/python -m tests.benchmarks.batch
 
 # The Dagster UI on this project (the same local instance the CLI records runs in).
 ui: $(INSTALLED)
