@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 
 from cnbudget.extract.document import EXTRACTOR_VERSION, document_id_for, sha256_of
@@ -192,3 +193,30 @@ def test_a_bug_in_the_models_fails_the_load_loudly(seed_warehouse, tmp_path):
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
     assert "dbt build failed" in run.stderr and "Traceback" not in run.stderr
     assert _raw_counts(warehouse) == _raw_counts(seed_warehouse)
+
+
+def _writer_that_fails(resource, database: Path):
+    """A block writing through `resource` that raises; then whether a read-only reader
+    of the same process can open the file (the asset checks after a failed asset do)."""
+    with pytest.raises(RuntimeError) as failure:
+        with resource.get_connection() as conn:
+            conn.execute("create table written (x integer)")
+            raise RuntimeError("the writer fails")
+    try:
+        with duckdb.connect(str(database), read_only=True) as reader:
+            return reader.execute("select count(*) from written").fetchone()[0], failure
+    except duckdb.ConnectionException as refused:
+        return str(refused), failure
+
+
+def test_a_writer_that_fails_leaves_no_connection_open(tmp_path):
+    from dagster_duckdb import DuckDBResource
+
+    from cnbudget.resources import WarehouseResource
+
+    # The failure (and its traceback) is still held, as Dagster holds a failed step's.
+    count, _held = _writer_that_fails(WarehouseResource(database=str(tmp_path / "ours.duckdb")), tmp_path / "ours.duckdb")
+    assert count == 0
+    # dagster-duckdb's own resource leaves the failed writer's connection open: the reader is refused.
+    refused, _held = _writer_that_fails(DuckDBResource(database=str(tmp_path / "plain.duckdb")), tmp_path / "plain.duckdb")
+    assert "different configuration" in refused
