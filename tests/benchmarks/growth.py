@@ -104,6 +104,33 @@ def one_more(warehouse: Path, pdf: Path) -> dict:
     return {"wall": wall, "peak_mib": float(run.stdout.strip().splitlines()[-1])}
 
 
+def step_seconds(known_runs: set[str]) -> dict[str, float]:
+    """Seconds per Dagster step of the runs not in `known_runs` (those of one load)."""
+    from cnbudget.runs import local_instance
+
+    instance = local_instance()
+    seconds: dict[str, float] = {}
+    for run in instance.get_runs():
+        if run.run_id in known_runs:
+            continue
+        started = {}
+        for entry in instance.all_logs(run.run_id):
+            if not entry.is_dagster_event:
+                continue
+            kind = entry.dagster_event.event_type_value
+            if kind == "STEP_START":
+                started[entry.step_key] = entry.timestamp
+            elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and entry.step_key in started:
+                seconds[entry.step_key] = seconds.get(entry.step_key, 0.0) + entry.timestamp - started[entry.step_key]
+    return seconds
+
+
+def _run_ids() -> set[str]:
+    from cnbudget.runs import local_instance
+
+    return {run.run_id for run in local_instance().get_runs()}
+
+
 def main() -> None:
     from cnbudget.extract.grid import read_grids
     from cnbudget.extract.pages import read_pages
@@ -125,9 +152,11 @@ def main() -> None:
             built = grow(base, size, warehouse)
             pdf = scratch / f"one_more_{size}.pdf"
             pdf.write_bytes(SEED.read_bytes() + f"\n% cnbudget growth benchmark {size}\n".encode())
+            before = _run_ids()
             results[size] = one_more(warehouse, pdf)
             r = results[size]
-            print(f"{size:10d} {built:8.1f} {r['wall']:7.1f} {r['peak_mib']:9.0f} {r['wall'] / camelot:15.2f}")
+            print(f"{size:10d} {built:8.1f} {r['wall']:7.1f} {r['peak_mib']:9.0f} {r['wall'] / camelot:15.2f}   steps: "
+                  + ", ".join(f"{step} {s:.1f}" for step, s in step_seconds(before).items()))
         print(json.dumps({"ratio_1000_to_1": results[SIZES[-1]]["wall"] / results[SIZES[0]]["wall"]}))
         print(f"one more document into {SIZES[-1]} documents takes {results[SIZES[-1]]['wall'] / results[SIZES[0]]['wall']:.2f}x "
               f"the time it takes into {SIZES[0]}")
