@@ -1,8 +1,19 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_documents_to_build() }}",
+) }}
+-- depends_on: {{ ref('dim_document') }} (the documents to build, on an incremental build)
 -- The printed numbers that are facts: a leaf row (int_budget__leaf_rows) in a leaf
 -- column, with the column's meaning (expenditure type, fund source, 三公 item) from
 -- the column_meanings seed: the first pattern, by priority, that matches the path.
+-- A table built per document, like the marts: matching every figure's column path
+-- against the seeds' patterns is the costly step, and a load pays it for its own
+-- documents only (as a view, every mart reading it matched the whole warehouse).
 with figures as (
     select * from {{ ref('int_budget__figures') }}
+    where {{ only_documents_to_build() }}
 ),
 
 meanings as (
