@@ -1,9 +1,9 @@
 -- 部门预算支出经济分类科目 (301 工资福利支出, 30101 基本工资 …) as printed. Only printed codes
 -- are members; a 款 whose 类 no document prints keeps its row with parent_printed false.
 with printed as (
-    select rows.row_code as code, rows.row_label as name, rows.code_level as level
-    from {{ ref('stg_budget__rows') }} as rows
-    where rows.code_kind = 'economic_class' and rows.row_code is not null
+    select code, name, level
+    from {{ ref('int_budget__dimension_members') }}
+    where member_kind = 'economic_class' and code is not null
 ),
 
 classes as (

@@ -3,14 +3,9 @@
 -- A code whose parent no document of that year prints keeps its row, with parent_key
 -- null and parent_printed false: the identities report it, the build does not fail.
 with printed as (
-    select
-        tables.fiscal_year,
-        rows.row_code as code,
-        rows.row_label as name,
-        rows.code_level as level
-    from {{ ref('stg_budget__rows') }} as rows
-    inner join {{ ref('stg_budget__tables') }} as tables using (table_id)
-    where rows.code_kind = 'function_subject' and rows.row_code is not null and tables.fiscal_year is not null
+    select fiscal_year, code, name, level
+    from {{ ref('int_budget__dimension_members') }}
+    where member_kind = 'function_subject' and code is not null and fiscal_year is not null
 ),
 
 subjects as (

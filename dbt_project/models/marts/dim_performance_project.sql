@@ -1,7 +1,15 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_documents_to_build() }}",
+) }}
+-- depends_on: {{ ref('dim_document') }} (the documents to build, on an incremental build)
 -- One row per project that has its own 项目支出绩效目标表 (表12-x): its header fields.
 select
     projects.table_id as performance_project_key,
     projects.document_id,
+    documents.loaded_at as document_loaded_at,
     projects.table_label,
     projects.project_name,
     projects.project_codes,
@@ -19,4 +27,5 @@ select
     projects.budget_change,
     projects.main_content
 from {{ source('raw', 'performance_projects') }} as projects
-inner join {{ ref('dim_document') }} using (document_id)
+inner join {{ ref('dim_document') }} as documents using (document_id)
+where {{ only_documents_to_build('projects.document_id') }}

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_documents_to_build() }}",
+) }}
+-- depends_on: {{ ref('dim_document') }} (the documents to build, on an incremental build)
 -- 表11's 部门总体资金情况: the department's funds by 收入构成 and 支出构成 line, for the
 -- budget year (当年金额, with its 占比) and the two years before, as the form prints them.
 -- One row per printed value; amounts in yuan, shares in percent.
@@ -6,6 +13,7 @@ select
         as department_funding_key,
     funding.document_id,
     documents.phase,
+    documents.loaded_at as document_loaded_at,
     funding.table_id,
     funding.composition,
     funding.line,
@@ -23,3 +31,4 @@ select
 from {{ source('raw', 'performance_overall_funding') }} as funding
 inner join {{ source('raw', 'tables') }} as tables using (table_id)
 inner join {{ ref('dim_document') }} as documents on funding.document_id = documents.document_id
+where {{ only_documents_to_build('funding.document_id') }}

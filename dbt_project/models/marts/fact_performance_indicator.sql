@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_documents_to_build() }}",
+) }}
+-- depends_on: {{ ref('dim_document') }} (the documents to build, on an incremental build)
 -- One row per printed target value of a performance indicator (绩效指标): the indicator's
 -- hierarchy, the period the value is for, the value as printed and, where it is one
 -- quantity, its comparator, number and unit.
@@ -7,6 +14,7 @@ select
     targets.table_id || ':' || cast(targets.indicator_ordinal as varchar) as performance_indicator_key,
     indicators.document_id,
     documents.phase,
+    documents.loaded_at as document_loaded_at,
     targets.table_id,
     tables.label as table_label,
     tables.kind as table_kind,
@@ -33,3 +41,4 @@ inner join {{ source('raw', 'performance_indicators') }} as indicators
 inner join {{ source('raw', 'tables') }} as tables on targets.table_id = tables.table_id
 inner join {{ ref('dim_document') }} as documents on indicators.document_id = documents.document_id
 left join {{ source('raw', 'performance_projects') }} as projects on targets.table_id = projects.table_id
+where {{ only_documents_to_build('indicators.document_id') }}

@@ -1,8 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_documents_to_build() }}",
+) }}
+-- depends_on: {{ ref('dim_document') }} (the documents to build, on an incremental build)
 -- One row per cost line (项目支出明细测算) of a project's 项目支出绩效目标表, in yuan.
 select
     costs.table_id || ':c' || cast(costs.ordinal as varchar) as performance_cost_key,
     costs.document_id,
     documents.phase,
+    documents.loaded_at as document_loaded_at,
     costs.table_id as performance_project_key,
     costs.ordinal,
     costs.page,
@@ -17,3 +25,4 @@ select
 from {{ source('raw', 'performance_project_costs') }} as costs
 inner join {{ source('raw', 'performance_projects') }} as projects using (table_id)
 inner join {{ ref('dim_document') }} as documents on costs.document_id = documents.document_id
+where {{ only_documents_to_build('costs.document_id') }}
