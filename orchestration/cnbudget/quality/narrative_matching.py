@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 
 import duckdb
@@ -67,6 +68,7 @@ def _text_decimals(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
+@lru_cache(maxsize=1 << 16)  # a document's grid repeats its row names on every cell of the row
 def _name_key(text: str) -> str:
     """A row or subject name as compared: blanks, quotes and leading numbering removed."""
     key = compact(text or "").translate(_QUOTES)
@@ -114,38 +116,38 @@ def _total_rows(cells: pd.DataFrame) -> pd.DataFrame:
 
 def _code_path_rows(cells: pd.DataFrame, path: list[str]) -> pd.DataFrame:
     """The row of a function subject printed as 类/款/项 names: each name under the one before."""
-    coded = cells[(cells["code_kind"] == "function_subject") & cells["row_code"].notna()]
-    keys = coded.assign(name=coded["row_label"].map(_name_key))
+    # Filtered as columns, not frames: this runs for every such figure.
+    coded = (cells["code_kind"] == "function_subject") & cells["row_code"].notna()
+    row_codes, levels, names = cells["row_code"], cells["code_level"], cells["name_key"]
     prefix = ""
-    found = keys.iloc[0:0]
     for level, name in zip(("类", "款", "项"), path):
-        found = keys[(keys["code_level"] == level) & (keys["name"] == _name_key(name))]
-        found = found[found["row_code"].str.startswith(prefix)]
-        codes = found["row_code"].unique()
+        codes = {code for code in row_codes[coded & (levels == level) & (names == _name_key(name))]
+                 if code.startswith(prefix)}
         if len(codes) != 1:
-            return keys.iloc[0:0]
-        prefix = codes[0]
+            return cells.iloc[0:0]
+        prefix = codes.pop()
     return cells[cells["row_code"] == prefix] if prefix else cells.iloc[0:0]
 
 
 def _figure_from(cells: pd.DataFrame, selector: Selector) -> TableFigure | None:
     """The figure of the selected rows: their cells in the selected column(s)."""
-    amounts = cells[~cells["is_label_column"]]
+    wanted = ~cells["is_label_column"]  # one mask, one filter: this runs for every figure
     if selector.column:
-        amounts = amounts[amounts["column_path"].map(lambda path: bool(re.search(selector.column, path)))]
-    if amounts.empty:
+        wanted &= cells["column_path"].map(lambda path: bool(re.search(selector.column, path)))
+    if not wanted.any():
         return None
+    amounts = cells[wanted]
     rows = amounts["row_index"].unique()
     if not selector.sum:
         if len(rows) != 1:
             return None
         amounts = amounts[amounts["col_index"] == amounts["col_index"].min()]
     total, precision = Decimal(0), None
-    for cell in amounts.itertuples():
-        value = to_decimal(cell.amount_yuan)
+    for amount, per_unit, text in zip(amounts["amount_yuan"], amounts["yuan_per_unit"], amounts["printed_text"]):
+        value = to_decimal(amount)
         total += value or Decimal(0)
-        unit = to_decimal(cell.yuan_per_unit) or Decimal(1)
-        digit = unit * Decimal(10) ** -(_text_decimals(cell.printed_text) if value is not None else 2)
+        unit = to_decimal(per_unit) or Decimal(1)
+        digit = unit * Decimal(10) ** -(_text_decimals(text) if value is not None else 2)
         precision = digit if precision is None else min(precision, digit)
     first = amounts.iloc[0]
     return TableFigure(
@@ -169,8 +171,10 @@ class TableResolver:
 
     def __init__(self, catalogue: NarrativeCatalogue, grid: pd.DataFrame):
         self.catalogue = catalogue
-        self.grid = grid
+        # Each row's name as compared, once per document: the subject rules filter on it per figure.
+        self.grid = grid = grid.assign(name_key=grid["row_label"].map(_name_key))
         self.by_kind = {kind: frame for kind, frame in grid.groupby("table_kind")}
+        self._scopes: dict[tuple, pd.DataFrame] = {}
 
     def resolve(self, figure, parent: TableFigure | None, parent_kind: str) -> tuple[TableFigure | None, str]:
         kind = figure.subject_kind or NAMED
@@ -207,27 +211,35 @@ class TableResolver:
             return None, rule.unprinted
         return None, f"{rule.description_zh}: not found in this document ({', '.join(dict.fromkeys(tried)) or 'no table'})"
 
+    def _scope(self, cells: pd.DataFrame, table: str, part: str, total: bool) -> pd.DataFrame:
+        """A kind's cells of the selected part, of its total rows only if `total`: the
+        same for every figure of the document, so filtered once."""
+        key = (table, part, total)
+        if key not in self._scopes:
+            if part:
+                cells = cells[cells["part"].map(lambda printed: bool(re.search(part, printed)))]
+            if total:
+                parts = [_total_rows(rows) for _, rows in cells.groupby(["table_id", "part"])]
+                cells = pd.concat(parts) if parts else cells.iloc[0:0]
+            self._scopes[key] = cells
+        return self._scopes[key]
+
     def _rows(self, cells: pd.DataFrame, selector: Selector, figure, parent: TableFigure | None) -> pd.DataFrame | None:
-        if selector.part:
-            cells = cells[cells["part"].map(lambda part: bool(re.search(selector.part, part)))]
         if selector.row == "parent":
             if parent is None:
                 return None
+            cells = self._scope(cells, selector.table, selector.part, total=False)
             return cells[(cells["table_id"] == parent.table_id) & (cells["row_index"] == parent.row_index)]
-        if selector.total:
-            parts = [_total_rows(table) for _, table in cells.groupby(["table_id", "part"])]
-            cells = pd.concat(parts) if parts else cells.iloc[0:0]
+        cells = self._scope(cells, selector.table, selector.part, bool(selector.total))
         if selector.only_row:
             if cells["row_index"].nunique() != 1:
                 return None
         if selector.label:
-            cells = cells[cells["row_label"].map(lambda label: bool(re.search(selector.label, _name_key(label))))]
+            cells = cells[cells["name_key"].map(lambda key: bool(re.search(selector.label, key)))]
         if selector.code_path:
             cells = _code_path_rows(cells, list(figure.subject_path))
         if selector.name:
-            wanted = _name_key(figure.subject)
-            names = cells["row_label"].map(_name_key)
-            cells = cells[names == wanted]
+            cells = cells[cells["name_key"] == _name_key(figure.subject)]
             if selector.name == "function_class":
                 cells = cells[(cells["code_kind"] == "function_subject") & (cells["code_level"] == "类")]
         return cells
