@@ -142,3 +142,28 @@ def test_the_run_history_commits_without_waiting_for_the_disk(tmp_path):
     journal = instance.event_log_storage.index_connection
     with journal() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_the_dbt_resource_starts_no_dbt_process_to_learn_its_version(monkeypatch):
+    """dagster-dbt's stock resource runs `dbt --version` before every build; cnbudget's
+    takes the version of the dbt-core its executable belongs to, and opens no adapter."""
+    import dagster_dbt.core.resource as stock_module
+    from dagster_dbt import DbtCliResource
+    from packaging.version import Version
+
+    from cnbudget import settings
+    from cnbudget.transform.dbt_resource import DbtBuildResource
+    from cnbudget.transform.project import dbt_project
+
+    # The premise: the executable a load runs is of the dbt-core installed here.
+    printed = subprocess.run([settings.dbt_executable(), "--version"], capture_output=True, text=True).stdout
+    installed = Version(__import__("importlib.metadata").metadata.version("dbt-core"))
+    assert f"installed: {installed}" in printed
+
+    started = []
+    monkeypatch.setattr(stock_module, "check_output", lambda args, **_: started.append(args) or printed.encode())
+    stock = DbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable())
+    assert stock._cli_version == installed and len(started) == 1  # the failing case: it starts dbt
+    ours = DbtBuildResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable())
+    assert ours._cli_version == installed and len(started) == 1
+    assert ours._initialize_dbt_core_adapter(["build"]) is None

@@ -32,11 +32,10 @@ def warehouse_resource() -> DuckDBResource:
 def build_resources() -> dict:
     """Every resource the definitions use. dbt's is imported here, not at module level:
     extraction workers need only the warehouse and start faster without it."""
-    from dagster_dbt import DbtCliResource
-
+    from cnbudget.transform.dbt_resource import DbtBuildResource
     from cnbudget.transform.project import dbt_project
 
     return {
         "warehouse": warehouse_resource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable()),
+        "dbt": DbtBuildResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable()),
     }
