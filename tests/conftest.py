@@ -16,6 +16,7 @@ import pytest
 from filelock import FileLock
 
 from cnbudget.extract.document import document_id_for, sha256_of
+from cnbudget.runs import DAGSTER_YAML
 
 from tests.pdfgen.render_budget import load_spec, render_document
 
@@ -46,7 +47,7 @@ def isolated_environment(tmp_path_factory):
     root = tmp_path_factory.mktemp("environment")
     dagster_home = root / "dagster_home"
     dagster_home.mkdir()
-    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
     # The test processes of one run (pytest-xdist) share the extraction cache: what one
     # extracted, the other reads (entries are written whole, then renamed into place).
     patch = pytest.MonkeyPatch()

@@ -167,3 +167,46 @@ def test_the_dbt_resource_starts_no_dbt_process_to_learn_its_version(monkeypatch
     ours = DbtBuildResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable())
     assert ours._cli_version == installed and len(started) == 1
     assert ours._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_the_event_log_keeps_its_connections_open(tmp_path):
+    """The instance's event log is Dagster's SQLite one with its connections kept: 40
+    events open one connection (Dagster's own opens one per event, the failing case), and
+    Dagster's own storage reads them from the same files."""
+    import time
+
+    from dagster._core.events import DagsterEvent, DagsterEventType, EngineEventData
+    from dagster._core.events.log import EventLogEntry
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from cnbudget.runs import PooledSqliteEventLogStorage, local_instance
+
+    storage = local_instance().event_log_storage
+    assert isinstance(storage, PooledSqliteEventLogStorage)
+    assert Path(storage._base_dir) == Path(os.environ["DAGSTER_HOME"]) / "history" / "runs"
+
+    def entry(run_id: str) -> EventLogEntry:
+        engine_event = DagsterEvent(event_type_value=DagsterEventType.ENGINE_EVENT.value, job_name="j",
+                                    message="m", event_specific_data=EngineEventData())
+        return EventLogEntry(error_info=None, level=20, user_message="m", run_id=run_id, timestamp=time.time(),
+                             step_key=None, job_name="j", dagster_event=engine_event)
+
+    opened = []
+    listener = lambda *_: opened.append(1)  # noqa: E731
+    event.listen(Engine, "connect", listener)
+    try:
+        counts = {}
+        for name, kind in (("pooled", PooledSqliteEventLogStorage), ("dagster", SqliteEventLogStorage)):
+            store = kind(str(tmp_path / name))
+            store.store_event(entry("run"))  # creates the database
+            opened.clear()
+            for _ in range(40):
+                store.store_event(entry("run"))
+            counts[name] = len(opened)
+            store.dispose()
+    finally:
+        event.remove(Engine, "connect", listener)
+    assert counts["pooled"] <= 1 and counts["dagster"] >= 40
+    assert len(SqliteEventLogStorage(str(tmp_path / "pooled")).get_logs_for_run("run")) == 41

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from cnbudget.ingest.celery_cluster import RUNS_PER_WORKER_PROCESS
+from cnbudget.runs import DAGSTER_YAML
 from tests.benchmarks.extraction import CORPUS, REPO, documents
 from tests.benchmarks.loads import Clock
 
@@ -154,7 +155,7 @@ def measure(workload: str, configuration: str) -> dict:
             "DAGSTER_HOME": str(scratch / "dagster"),
         }
         (scratch / "dagster").mkdir()
-        (scratch / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        (scratch / "dagster" / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
         workers = CeleryWorkers(scratch / "celery") if configuration == CONFIGURATIONS[1] else None
         if workers:
             workers.__enter__()
