@@ -15,7 +15,7 @@ from dagster import AssetSelection, DagsterInstance, materialize
 from dagster_duckdb import DuckDBResource
 
 from cnbudget.quality.catalogue import load_catalogue
-from cnbudget.quality.checks import identity_checks, identity_results
+from cnbudget.quality.assets import IDENTITY_RESULTS, dq_verdicts, identity_checks
 from cnbudget.quality.results import read_results, stale_reason
 from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, IdentityValidation, validate_warehouse
 from tests.conftest import SEED_PDF, run_cli
@@ -171,7 +171,7 @@ def test_checks_report_only_current_verdicts(seed_warehouse, tmp_path):
 
     def run(selection):
         result = materialize(
-            [identity_results, identity_checks],
+            [dq_verdicts, identity_checks],
             selection=selection,
             resources={"warehouse": DuckDBResource(database=str(warehouse))},
             instance=DagsterInstance.ephemeral(),
@@ -183,7 +183,7 @@ def test_checks_report_only_current_verdicts(seed_warehouse, tmp_path):
     stale = run(AssetSelection.checks(identity_checks))
     assert len(stale) == len(load_catalogue().table_identities)
     assert {(e.passed, e.metadata["status"].value) for e in stale.values()} == {(False, "stale")}
-    fresh = run(AssetSelection.assets(identity_results) | AssetSelection.checks(identity_checks))
+    fresh = run(AssetSelection.assets(IDENTITY_RESULTS) | AssetSelection.checks(identity_checks))
     assert {name for name, e in fresh.items() if not e.passed} == {
         "expenditure_row_total",  # 2080501: 合计 476.67 against 466.67 + blank
         "function_section_sum_of_items",  # its 款 20805

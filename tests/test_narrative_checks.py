@@ -21,7 +21,7 @@ from cnbudget.quality.catalogue import load_catalogue
 from cnbudget.quality.narrative import evaluate_narrative, report_lines
 from cnbudget.quality.narrative_arithmetic import rounded, value_range
 from cnbudget.quality.narrative_identities import NarrativeIdentityChecks
-from cnbudget.quality.narrative_results import write_narrative_results
+from cnbudget.quality.narrative_results import NARRATIVE
 from tests.conftest import SEED_PDF, render_variant, seed_table
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -158,7 +158,7 @@ def test_results_are_persisted_and_reported(full_warehouse, tmp_path):
     copy_path.write_bytes(Path(full_warehouse).read_bytes())
     with duckdb.connect(str(copy_path)) as conn:
         evaluation = evaluate_narrative(conn, great_expectations=False)
-        write_narrative_results(conn, evaluation)
+        NARRATIVE.write(conn, evaluation, load_catalogue())
         stored = conn.execute("select count(*), count(*) filter (where not matched) from dq.narrative_matches").fetchone()
         failed = conn.execute("select count(*) from dq.narrative_results where not passed").fetchone()[0]
     assert stored == (len(evaluation.matches), int((~evaluation.matches.matched).sum()))
@@ -172,7 +172,7 @@ def test_the_dagster_asset_writes_the_results_and_the_checks_report_them(full_wa
     from dagster_duckdb import DuckDBResource
 
     from cnbudget.resources import build_resources
-    from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
+    from cnbudget.quality.assets import NARRATIVE_RESULTS, dq_verdicts, narrative_checks
     from cnbudget.transform.assets import budget_dbt_models
 
     copy_path = tmp_path / "dagster.duckdb"
@@ -181,12 +181,12 @@ def test_the_dagster_asset_writes_the_results_and_the_checks_report_them(full_wa
     with duckdb.connect(str(copy_path)) as conn:  # one document's verdicts no longer describe it
         conn.execute("update dq.narrative_documents set fingerprint = 'judged before' "
                      "where document_id = (select min(document_id) from dq.narrative_documents)")
-    stale = materialize([budget_dbt_models, narrative_results, narrative_checks],
+    stale = materialize([budget_dbt_models, dq_verdicts, narrative_checks],
                         selection=AssetSelection.checks(narrative_checks), resources=resources)
     assert {(e.passed, e.metadata["status"].value) for e in stale.get_asset_check_evaluations()} == {(False, "stale")}
     result = materialize(
-        [budget_dbt_models, narrative_results, narrative_checks],
-        selection=AssetSelection.assets(narrative_results) | AssetSelection.checks(narrative_checks),
+        [budget_dbt_models, dq_verdicts, narrative_checks],
+        selection=AssetSelection.assets(NARRATIVE_RESULTS) | AssetSelection.checks(narrative_checks),
         resources=resources,
     )
     assert result.success

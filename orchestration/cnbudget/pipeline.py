@@ -119,7 +119,7 @@ def load(
         from cnbudget.resources import build_resources
 
         if workers > 1:  # the transform's imports (dbt's manifest, GX) while the workers start
-            for module in ("cnbudget.transform.assets", "cnbudget.quality.checks", "cnbudget.quality.narrative_checks"):
+            for module in ("cnbudget.transform.assets", "cnbudget.quality.assets"):
                 importlib.import_module(module)
         resources = build_resources()
         progress = progress or _Silent()
@@ -166,16 +166,15 @@ def transform(outcome: LoadOutcome, resources: dict, instance: DagsterInstance, 
     """The models with their dbt tests, then the identities and the narrative checks, for
     the whole batch; what they found goes into `outcome`."""
     from cnbudget.ingest.assets import raw_budget_document, staged_budget_document
-    from cnbudget.quality.checks import identity_checks, identity_results
-    from cnbudget.quality.narrative_checks import narrative_checks, narrative_results
+    from cnbudget.quality.assets import dq_verdicts, identity_checks, narrative_checks
     from cnbudget.transform.assets import budget_dbt_models
 
     # dbt's own progress lines go to stdout; quiet keeps them out of the CLI's report.
     with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
         result = materialize(
-            [staged_budget_document, raw_budget_document, budget_dbt_models,
-             identity_results, identity_checks, narrative_results, narrative_checks],
-            selection=AssetSelection.assets(budget_dbt_models, identity_results, narrative_results)
+            [staged_budget_document, raw_budget_document, budget_dbt_models, dq_verdicts, identity_checks,
+             narrative_checks],
+            selection=AssetSelection.assets(budget_dbt_models, dq_verdicts)
             | AssetSelection.checks(identity_checks, narrative_checks),
             resources=resources,
             instance=instance,
@@ -198,8 +197,8 @@ def _standing_build(warehouse: Path) -> str:
     import duckdb
 
     from cnbudget.quality.catalogue import load_catalogue
-    from cnbudget.quality.narrative_results import narrative_stale_reason
-    from cnbudget.quality.results import stale_reason
+    from cnbudget.quality.narrative_results import NARRATIVE
+    from cnbudget.quality.results import IDENTITIES
     from cnbudget.transform.assets import built_project
     from cnbudget.transform.project import project_sha256
 
@@ -207,7 +206,8 @@ def _standing_build(warehouse: Path) -> str:
         return ""
     try:
         with duckdb.connect(str(warehouse), read_only=True) as conn:
-            if stale_reason(conn, load_catalogue()) or narrative_stale_reason(conn):
+            catalogue = load_catalogue()
+            if any(chain.stale_reason(conn, catalogue) for chain in (IDENTITIES, NARRATIVE)):
                 return ""
             (validated_at,) = conn.execute("select validated_at from dq.identity_validation").fetchone()
     except duckdb.Error:  # held by a writer, or not a warehouse yet: build

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from cnbudget.quality.chain import CHUNK_DOCUMENTS
 from tests.benchmarks.extraction import REPO, documents, scratch_environment, timed
 
 SIZES = (1, 100, 1000)
@@ -105,7 +106,7 @@ _PEAK_OF = (
 
 
 _WARM = ("import duckdb, camelot, great_expectations, dbt.cli.main, cnbudget.cli, cnbudget.pipeline, "
-         "cnbudget.ingest.staging, cnbudget.transform.assets, cnbudget.quality.checks, cnbudget.quality.narrative_checks; "
+         "cnbudget.ingest.staging, cnbudget.transform.assets, cnbudget.quality.assets; "
          "duckdb.connect().close()")
 
 
@@ -118,6 +119,26 @@ def one_more(warehouse: Path, pdf: Path) -> dict:
     if run.returncode:
         raise SystemExit(f"loading one more document failed:\n{run.stderr[-6000:]}")
     return {"wall": wall, "peak_mib": float(run.stdout.strip().splitlines()[-1])}
+
+
+# Judges every document again, as the first load after a change of the rules (the
+# catalogue, or the code judging by it) does, and prints its seconds and peak memory.
+_REJUDGE = (
+    "import resource, sys, time, duckdb; from cnbudget.quality.assets import CATALOGUE, CHAINS; "
+    "from cnbudget.quality.chain import judge_stale; conn = duckdb.connect(sys.argv[1]); "
+    "[conn.execute(f\"update {c.store.ledger} set rules_sha256 = 'other rules'\") for c in CHAINS.values()]; "
+    "start = time.perf_counter(); runs = judge_stale(conn, CATALOGUE, list(CHAINS.values())); "
+    "assert all(run.staleness.stale == set(run.staleness.fingerprints) for run in runs.values()); "
+    "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+)
+
+
+def rejudge_everything(warehouse: Path) -> dict:
+    run = subprocess.run([sys.executable, "-c", _REJUDGE, str(warehouse)], cwd=REPO, capture_output=True, text=True)
+    if run.returncode:
+        raise SystemExit(f"judging every document again failed:\n{run.stderr[-6000:]}")
+    seconds, peak = run.stdout.split()
+    return {"seconds": float(seconds), "peak_mib": float(peak)}
 
 
 def step_seconds(known_runs: set[str]) -> dict[str, float]:
@@ -187,6 +208,11 @@ def main() -> None:
         ratio = median[SIZES[-1]] / median[SIZES[0]]
         print(json.dumps({"ratio_1000_to_1": ratio}))
         print(f"one more document into {SIZES[-1]} documents takes {ratio:.2f}x the time it takes into {SIZES[0]}")
+        print("every document judged again (as after a change of the rules), department chunks of "
+              f"{CHUNK_DOCUMENTS} documents at most:")
+        for size in SIZES:
+            r = rejudge_everything(shutil.copy(pristine[size], grown[size]))
+            print(f"{size:10d} documents: {r['seconds']:6.1f} s, peak {r['peak_mib']:5.0f} MiB", flush=True)
 
 
 if __name__ == "__main__":

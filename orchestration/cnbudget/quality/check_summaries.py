@@ -1,7 +1,6 @@
 """What one Dagster asset check per identity reports, summarized in SQL: its counts and
 at most LISTED of its failures, so that a check's memory does not grow with the
-warehouse. The table identities (checks.py) and the narrative ones
-(narrative_checks.py) both report through it."""
+warehouse. Every chain's checks (assets.py) report through it."""
 
 from __future__ import annotations
 

@@ -26,13 +26,26 @@ class Judged(Protocol):
 @dataclass
 class Judgement:
     failing: set[int]  # positions in the judged frame of the instances that fail
-    result: object | None  # GX's ExpectationSuiteValidationResult; None when nothing was judged
+    result: object | None  # GX's ExpectationSuiteValidationResult; None when GX did not judge
+    failed_identities: frozenset[str] = frozenset()  # whose expectation did not hold
 
     def succeeded(self, identity_id: str) -> bool:
         """Whether the identity's expectation held (one without instances holds)."""
-        if self.result is None:
-            return True
-        return all(r.success for r in self.result.results if r.expectation_config.meta["identity_id"] == identity_id)
+        return identity_id not in self.failed_identities
+
+    def part(self, start: int, length: int) -> Judgement:
+        """The judgement of the instances at positions start … start + length - 1, renumbered
+        from 0 (one chain's share of a validation of several)."""
+        failing = {i - start for i in self.failing if start <= i < start + length}
+        return Judgement(failing, self.result, self.failed_identities)
+
+
+def judge_by_excess(instances: pd.DataFrame) -> Judgement:
+    """The same verdicts without Great Expectations (for tests that study the evaluation
+    rather than GX): an instance fails where its excess is positive."""
+    excess = instances["excess"].astype("int64").to_numpy()
+    failing = {int(i) for i in (excess > 0).nonzero()[0]}
+    return Judgement(failing, None, frozenset(instances["identity_id"].to_numpy()[excess > 0]))
 
 
 def judge_with_gx(instances: pd.DataFrame, identities: Iterable[Judged], suite_name: str) -> Judgement:
@@ -80,4 +93,5 @@ def judge_with_gx(instances: pd.DataFrame, identities: Iterable[Judged], suite_n
             )
     # GX reports failing rows by their index in the frame, i.e. their position.
     failing = {i for r in result.results for i in (r.result.get("unexpected_index_list") or [])}
-    return Judgement(failing, result)
+    failed = frozenset(r.expectation_config.meta["identity_id"] for r in result.results if not r.success)
+    return Judgement(failing, result, failed)

@@ -15,7 +15,8 @@ Outputs, per document:
 
 Matching lives in narrative_matching.py, the check of each identity in
 narrative_identities.py, the exact arithmetic in narrative_arithmetic.py and the output
-frames in narrative_evaluation.py; this module reads the warehouse and runs them.
+frames in narrative_evaluation.py; this module reads the warehouse and runs them, as the
+narrative chain's evaluation (chain.py, narrative_results.py).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from cnbudget.quality.gx_judgement import judge_with_gx
+from cnbudget.quality.catalogue import Catalogue, load_catalogue
+from cnbudget.quality.chain import judge
 from cnbudget.quality.isolation import CheckFailure, checked_alone
-from cnbudget.quality.catalogue import load_catalogue
 from cnbudget.quality.narrative_catalogue import NarrativeCatalogue
 from cnbudget.quality.narrative_evaluation import MATCH_COLUMNS, RESULT_COLUMNS, NarrativeEvaluation, match_row
 from cnbudget.quality.narrative_identities import NarrativeIdentityChecks
@@ -91,7 +92,7 @@ class _Evaluator(NarrativeIdentityChecks):
         matches = pd.DataFrame(self.matches, columns=MATCH_COLUMNS)
         results = pd.DataFrame(self.results, columns=RESULT_COLUMNS)
         results["passed"] = results["passed"].astype(bool)
-        return NarrativeEvaluation(matches, results, unchecked=self.unchecked)
+        return NarrativeEvaluation(matches, results, self.catalogue.identities, unchecked=self.unchecked)
 
     def evaluate_document(self, doc: MatchedDocument) -> bool:
         for figure in doc.figures.values():
@@ -120,24 +121,19 @@ class _Evaluator(NarrativeIdentityChecks):
         )
 
 
-def evaluate_narrative(conn: duckdb.DuckDBPyConnection, catalogue: NarrativeCatalogue | None = None,
+def evaluate_narrative_figures(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue,
+                               documents: Iterable[str] | None = None) -> NarrativeEvaluation:
+    """Match every narrative figure of the documents (default: all; they must hold every
+    year of their departments: see narrative_results.NARRATIVE) and evaluate every
+    narrative identity on them, not yet judged."""
+    return _Evaluator(conn, catalogue.narrative, documents).run()
+
+
+def evaluate_narrative(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue | None = None,
                        great_expectations: bool = True, documents: Iterable[str] | None = None) -> NarrativeEvaluation:
-    """Match every narrative figure of the warehouse (or of `documents`, which must hold
-    every year of their departments: see narrative_results.narrative_staleness) and
-    evaluate every narrative identity."""
-    catalogue = catalogue or load_catalogue().narrative
-    evaluation = _Evaluator(conn, catalogue, documents).run()
-    results = evaluation.results
-    if great_expectations:  # the step the table identities share: a failing instance exceeds by 1
-        judgement = judge_with_gx(
-            pd.DataFrame({"identity_id": results["identity_id"], "excess": (~results["passed"].astype(bool)).astype("int64")}),
-            catalogue.identities, "narrative_identities",
-        )
-    for identity in catalogue.identities:
-        evaluation.gx_success[identity.id] = (
-            judgement.succeeded(identity.id) if great_expectations
-            else bool(results.loc[results["identity_id"] == identity.id, "passed"].all())
-        )
+    """evaluate_narrative_figures, judged (by Great Expectations unless told not to)."""
+    evaluation = evaluate_narrative_figures(conn, catalogue or load_catalogue(), documents)
+    judge([evaluation], great_expectations)
     return evaluation
 
 

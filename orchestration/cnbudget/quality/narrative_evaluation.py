@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from cnbudget.extract.narrative import AMOUNT
+from cnbudget.quality.gx_judgement import Judged, Judgement
 from cnbudget.quality.isolation import CheckFailure
 from cnbudget.quality.narrative_matching import TableFigure
 
 
 @dataclass
 class NarrativeEvaluation:
+    """The narrative chain's Evaluation (chain.py): `passed` is the evaluation's own
+    reckoning until judged, then the judgement's."""
+
     matches: pd.DataFrame  # one row per narrative figure
     results: pd.DataFrame  # one row per check instance
+    identities: Sequence[Judged] = ()
     gx_success: dict[str, bool] = field(default_factory=dict)  # identity id -> GX verdict
     unchecked: list[CheckFailure] = field(default_factory=list)  # documents cnbudget failed to check
+
+    def instances(self) -> pd.DataFrame:
+        # A narrative instance either holds or not: a failing one exceeds its tolerance by 1.
+        return pd.DataFrame({"identity_id": self.results["identity_id"].to_numpy(),
+                             "excess": (~self.results["passed"].astype(bool)).astype("int64").to_numpy()})
+
+    def take(self, judgement: Judgement) -> None:
+        self.results["passed"] = [i not in judgement.failing for i in range(len(self.results))]
+        self.results["passed"] = self.results["passed"].astype(bool)
+        self.gx_success = {identity.id: judgement.succeeded(identity.id) for identity in self.identities}
+
+    def stored_rows(self) -> dict[str, pd.DataFrame]:
+        return {"narrative_matches": self.matches, "narrative_results": self.results}
+
+    def document_counts(self) -> pd.DataFrame:
+        return self.summary().set_index("document_id")
 
     @property
     def failures(self) -> pd.DataFrame:

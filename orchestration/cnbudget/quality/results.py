@@ -1,9 +1,9 @@
-"""dq.identity_results: every identity verdict, persisted so a failure leads to the page.
+"""The table identities' chain: their evaluation (validate.py) and their store,
+dq.identity_results, every identity verdict persisted so a failure leads to the page.
 
-Written through the verdict store every chain shares (verdict_store.py) by the
-dq/identity_results asset, one transaction per load, for the documents whose verdicts are
-stale (freshness.py): new, changed, or judged by other rules; the asset checks and anyone
-else read it.
+Written by the one chain (chain.py) for the documents whose verdicts are stale
+(freshness.py): new, changed, or judged by other rules; the asset checks and anyone else
+read it.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import duckdb
 import pandas as pd
 
 from cnbudget.quality.catalogue import Catalogue
-from cnbudget.quality.freshness import Staleness, rules_sha256
-from cnbudget.quality.printed import read_documents
-from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, IdentityValidation, validate_documents
-from cnbudget.quality.verdict_store import Rows, VerdictStore
+from cnbudget.quality.chain import Chain
+from cnbudget.quality.validate import FAILED, NOT_APPLICABLE, PASSED, evaluate_identities
+from cnbudget.quality.verdict_store import VerdictStore
 
 _CELL = (
     "STRUCT(role VARCHAR, table_name VARCHAR, page INTEGER, row_name VARCHAR, column_path VARCHAR,"
@@ -56,9 +55,6 @@ FIGURES = {
     _OF_TABLE.format("rows"): "table_id, row_index, part, code, code_kind, code_level, label, is_total, period",
     _OF_TABLE.format("columns"): "table_id, col_index, column_path, is_label, value_kind, period, part",
 }
-# dq.identity_documents is its ledger; dq.identity_validation sums it up
-STORE = VerdictStore("identity", RESULTS_DDL, ("identity_results",), (PASSED, FAILED, NOT_APPLICABLE), FIGURES)
-
 _YUAN = "cast(cast({0} as decimal(18, 0)) * 0.01 as decimal(18, 2))"
 _SELECT = f"""
     document_id, identity_id, identity_kind, severity, status, passed, table_id, table_name,
@@ -67,28 +63,15 @@ _SELECT = f"""
     {_YUAN.format('difference_cents')}, {_YUAN.format('tolerance_cents')},
     expected_source, reason, x0, y0, x1, y1, cast(cells as {_CELL}[])"""
 
-
-def _rules(catalogue: Catalogue) -> str:
-    return rules_sha256(catalogue.sha256)
-
-
-def judge_stale_documents(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> tuple[IdentityValidation, Staleness]:
-    """Every identity on the documents whose verdicts are stale (only reads)."""
-    stale = STORE.staleness(conn, _rules(catalogue))
-    return validate_documents(read_documents(conn, stale.stale), catalogue), stale
-
-
-def write_results(conn: duckdb.DuckDBPyConnection, validation: IdentityValidation, stale: Staleness) -> None:
-    """Replace the verdicts of the judged (and of the removed) documents, in one transaction."""
-    frame = validation.results.copy()
-    frame["passed"] = frame.status.map({PASSED: True, FAILED: False, NOT_APPLICABLE: None})
-    STORE.write(conn, stale, _rules(validation.catalogue), {"identity_results": Rows(frame, _SELECT)},
-                validation.counts_by_document(), validation.unchecked)
+# dq.identity_documents is its ledger; dq.identity_validation sums it up
+STORE = VerdictStore("identity", RESULTS_DDL, ("identity_results",), (PASSED, FAILED, NOT_APPLICABLE), FIGURES,
+                     selects={"identity_results": _SELECT})
+IDENTITIES = Chain(STORE, evaluate_identities)
 
 
 def stale_reason(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> str | None:
     """None when dq.identity_results describes every document as it is now, by these rules."""
-    return STORE.stale_reason(conn, _rules(catalogue))
+    return IDENTITIES.stale_reason(conn, catalogue)
 
 
 def read_results(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

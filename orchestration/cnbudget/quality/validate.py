@@ -1,10 +1,10 @@
-"""Judging every identity instance with Great Expectations.
+"""The table identities' evaluation: every instance of every table identity on the
+printed documents, as the one chain (chain.py) judges and stores them.
 
-evaluate.py lays out both sides of every instance from the warehouse; here they
-become one DataFrame, judged by the Great Expectations step every check shares
-(gx_judgement.py): an instance's excess is how far it lies outside its tolerance, in
-cents. Instances that cannot be evaluated are kept beside them as not applicable, with
-the reason.
+evaluate.py lays out both sides of every instance; here they become one DataFrame, in
+which an instance's excess is how far it lies outside its tolerance, in cents, for the
+Great Expectations step every check shares. Instances that cannot be evaluated are kept
+beside them as not applicable, with the reason.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from cnbudget.quality.catalogue import Catalogue
+from collections.abc import Iterable
+
+from cnbudget.quality.catalogue import Catalogue, Identity
+from cnbudget.quality.chain import judge
 from cnbudget.quality.evaluate import evaluate_document
-from cnbudget.quality.gx_judgement import judge_with_gx
+from cnbudget.quality.gx_judgement import Judgement
 from cnbudget.quality.instances import Evaluation, NotApplicable
 from cnbudget.quality.isolation import CheckFailure, checked_alone
 from cnbudget.quality.printed import PrintedDocument, read_documents
@@ -35,13 +38,42 @@ RESULT_COLUMNS = [
 
 @dataclass
 class IdentityValidation:
-    """Every instance's verdict, and the documents they were evaluated on."""
+    """Every instance's verdict, and the documents they were evaluated on (an Evaluation
+    of the chain: statuses are None until judged)."""
 
     results: pd.DataFrame  # RESULT_COLUMNS
     documents: list[PrintedDocument]
     catalogue: Catalogue
-    gx_result: object | None  # GX's ExpectationSuiteValidationResult; None when nothing was evaluated
+    gx_result: object | None = None  # GX's ExpectationSuiteValidationResult; None when nothing was evaluated
     unchecked: list[CheckFailure] = field(default_factory=list)  # documents cnbudget failed to check
+
+    @property
+    def identities(self) -> tuple[Identity, ...]:
+        return self.catalogue.table_identities
+
+    def _evaluated(self) -> pd.Index:
+        return self.results.index[self.results.status != NOT_APPLICABLE]
+
+    def instances(self) -> pd.DataFrame:
+        evaluated = self.results.loc[self._evaluated()]
+        return pd.DataFrame({"identity_id": evaluated["identity_id"].to_numpy(),
+                             "excess": evaluated["excess_cents"].astype("int64").to_numpy()})
+
+    def take(self, judgement: Judgement) -> None:
+        evaluated = self._evaluated()
+        self.results.loc[evaluated, "status"] = [FAILED if i in judgement.failing else PASSED for i in range(len(evaluated))]
+        self.gx_result = judgement.result
+
+    def stored_rows(self) -> dict[str, pd.DataFrame]:
+        frame = self.results.copy()
+        frame["passed"] = frame.status.map({PASSED: True, FAILED: False, NOT_APPLICABLE: None})
+        return {"identity_results": frame}
+
+    def document_counts(self) -> pd.DataFrame:
+        counts = self.counts_by_document()
+        about = pd.DataFrame([(d.document_id, d.department, d.fiscal_year, d.kind) for d in self.documents],
+                             columns=["document_id", "department", "fiscal_year", "kind"]).set_index("document_id")
+        return about.join(counts)
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -92,10 +124,14 @@ def _row(result: Evaluation | NotApplicable) -> dict:
     }
 
 
-def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -> IdentityValidation:
+def evaluate_identities(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue,
+                        documents: Iterable[str] | None = None) -> IdentityValidation:
+    """Every table identity's instances on the documents (default: all), not yet judged
+    (only reads: a read-only connection does)."""
+    printed = read_documents(conn, documents)
     unchecked: list[CheckFailure] = []
     rows = []
-    for document in documents:
+    for document in printed:
         rows.extend(checked_alone(
             "identities", document.document_id, document.source_file, unchecked,
             lambda: [_row(r) for r in evaluate_document(document, catalogue)],  # noqa: B023 - called at once
@@ -103,18 +139,11 @@ def validate_documents(documents: list[PrintedDocument], catalogue: Catalogue) -
     frame = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     for column in ("actual_cents", "expected_cents", "difference_cents", "tolerance_cents", "excess_cents", "page"):
         frame[column] = frame[column].astype("Int64")
-    evaluated = frame.index[frame.status.isna()]
-    judgement = judge_with_gx(
-        pd.DataFrame({"identity_id": frame.loc[evaluated, "identity_id"].to_numpy(),
-                      "excess": frame.loc[evaluated, "excess_cents"].astype("int64").to_numpy()}),
-        catalogue.table_identities, "identities",
-    )
-    frame.loc[evaluated, "status"] = [FAILED if i in judgement.failing else PASSED for i in range(len(evaluated))]
-    gx_result = judgement.result
-    return IdentityValidation(frame, documents, catalogue, gx_result, unchecked)
+    return IdentityValidation(frame, printed, catalogue, unchecked=unchecked)
 
 
 def validate_warehouse(conn: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> IdentityValidation:
-    """Every identity on every document of the warehouse (only reads: a read-only
-    connection does)."""
-    return validate_documents(read_documents(conn), catalogue)
+    """Every identity on every document of the warehouse, judged (only reads)."""
+    validation = evaluate_identities(conn, catalogue)
+    judge([validation])
+    return validation

@@ -12,7 +12,7 @@ standing. A chain's summary view (dq.<chain>_validation) sums its ledger up.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import duckdb
@@ -37,14 +37,6 @@ CREATE TABLE IF NOT EXISTS {ledger} (
 
 
 @dataclass(frozen=True)
-class Rows:
-    """One result table's incoming rows, and the select that casts them into its columns."""
-
-    frame: pd.DataFrame
-    select: str = "*"
-
-
-@dataclass(frozen=True)
 class VerdictStore:
     name: str  # what a stale reason calls its verdicts: "identity" -> "the identity verdicts"
     results_ddl: str  # CREATE TABLE IF NOT EXISTS of its result tables
@@ -52,6 +44,8 @@ class VerdictStore:
     counts: tuple[str, ...]  # the ledger's verdict counts (INTEGER columns)
     figures: Mapping[str, str]  # what a verdict reads, per document: model -> columns
     dependents: Dependents | None = None
+    # per result table, the select that casts incoming rows into its columns (default *)
+    selects: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ledger(self) -> str:
@@ -94,7 +88,7 @@ class VerdictStore:
             return f"dq.{self.result_tables[0]} has never been materialized"
         return self.staleness(conn, rules).reason(f"the {self.name} verdicts")
 
-    def write(self, conn: duckdb.DuckDBPyConnection, stale: Staleness, rules: str, results: Mapping[str, Rows],
+    def write(self, conn: duckdb.DuckDBPyConnection, stale: Staleness, rules: str, results: Mapping[str, pd.DataFrame],
               counts: pd.DataFrame, unchecked: Iterable[CheckFailure]) -> None:
         """Replace the verdicts of the judged (`stale.stale`) and removed documents, in one
         transaction. `results`: per result table, its rows for the judged documents;
@@ -117,8 +111,7 @@ class VerdictStore:
             self._upgrade(conn)
             conn.execute(self.ddl())
             for table in self.result_tables:
-                rows = results[table]
-                replace_rows(conn, f"dq.{table}", rows.frame, stale.replaced, rows.select)
+                replace_rows(conn, f"dq.{table}", results[table], stale.replaced, self.selects.get(table, "*"))
             replace_rows(conn, self.ledger, ledger, stale.replaced)
             record_check_failures(conn, unchecked)
             conn.execute("COMMIT")
