@@ -169,14 +169,23 @@ def test_the_dbt_resource_starts_no_dbt_process_to_learn_its_version(monkeypatch
     assert ours._initialize_dbt_core_adapter(["build"]) is None
 
 
-def test_the_event_log_keeps_its_connections_open(tmp_path):
-    """The instance's event log is Dagster's SQLite one with its connections kept: 40
-    events open one connection (Dagster's own opens one per event, the failing case), and
-    Dagster's own storage reads them from the same files."""
+def _engine_event(run_id: str):
+    """An event of run `run_id`, as Dagster stores it."""
     import time
 
     from dagster._core.events import DagsterEvent, DagsterEventType, EngineEventData
     from dagster._core.events.log import EventLogEntry
+
+    engine_event = DagsterEvent(event_type_value=DagsterEventType.ENGINE_EVENT.value, job_name="j",
+                                message="m", event_specific_data=EngineEventData())
+    return EventLogEntry(error_info=None, level=20, user_message="m", run_id=run_id, timestamp=time.time(),
+                         step_key=None, job_name="j", dagster_event=engine_event)
+
+
+def test_the_event_log_keeps_its_connections_open(tmp_path):
+    """The instance's event log is Dagster's SQLite one with its connections kept: 40
+    events open one connection (Dagster's own opens one per event, the failing case), and
+    Dagster's own storage reads them from the same files."""
     from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -187,12 +196,6 @@ def test_the_event_log_keeps_its_connections_open(tmp_path):
     assert isinstance(storage, PooledSqliteEventLogStorage)
     assert Path(storage._base_dir) == Path(os.environ["DAGSTER_HOME"]) / "history" / "runs"
 
-    def entry(run_id: str) -> EventLogEntry:
-        engine_event = DagsterEvent(event_type_value=DagsterEventType.ENGINE_EVENT.value, job_name="j",
-                                    message="m", event_specific_data=EngineEventData())
-        return EventLogEntry(error_info=None, level=20, user_message="m", run_id=run_id, timestamp=time.time(),
-                             step_key=None, job_name="j", dagster_event=engine_event)
-
     opened = []
     listener = lambda *_: opened.append(1)  # noqa: E731
     event.listen(Engine, "connect", listener)
@@ -200,13 +203,52 @@ def test_the_event_log_keeps_its_connections_open(tmp_path):
         counts = {}
         for name, kind in (("pooled", PooledSqliteEventLogStorage), ("dagster", SqliteEventLogStorage)):
             store = kind(str(tmp_path / name))
-            store.store_event(entry("run"))  # creates the database
+            store.store_event(_engine_event("run"))  # creates the database
             opened.clear()
             for _ in range(40):
-                store.store_event(entry("run"))
+                store.store_event(_engine_event("run"))
             counts[name] = len(opened)
             store.dispose()
     finally:
         event.remove(Engine, "connect", listener)
     assert counts["pooled"] <= 1 and counts["dagster"] >= 40
     assert len(SqliteEventLogStorage(str(tmp_path / "pooled")).get_logs_for_run("run")) == 41
+
+
+def test_a_new_run_database_is_a_copy_of_an_empty_one(tmp_path, monkeypatch):
+    """Five new runs read alembic's migration scripts once in all (for the empty database
+    they are copied from), not twice each as Dagster's own storage does (the failing
+    case), and their databases are as Dagster makes them: same schema, WAL mode, same
+    stamped revision, readable by Dagster's own storage."""
+    import sqlite3
+
+    import alembic.script
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    from cnbudget.runs import PooledSqliteEventLogStorage
+
+    read = []
+    scripts = alembic.script.ScriptDirectory.from_config
+    monkeypatch.setattr(alembic.script.ScriptDirectory, "from_config",
+                        lambda config: read.append(1) or scripts(config))
+    parsed = {}
+    for name, kind in (("pooled", PooledSqliteEventLogStorage), ("dagster", SqliteEventLogStorage)):
+        store = kind(str(tmp_path / name))
+        read.clear()
+        for run in range(5):
+            store.store_event(_engine_event(f"run{run}"))
+        parsed[name] = len(read)
+        store.dispose()
+    assert parsed["pooled"] <= 2 and parsed["dagster"] >= 10
+
+    def shape(database: Path) -> tuple:
+        with sqlite3.connect(database) as conn:
+            return (sorted(conn.execute("select type, name, sql from sqlite_master").fetchall()),
+                    conn.execute("pragma journal_mode").fetchone(),
+                    conn.execute("select version_num from alembic_version").fetchall())
+
+    assert shape(tmp_path / "pooled" / "run4.db") == shape(tmp_path / "dagster" / "run4.db")
+    sqlite3.connect(tmp_path / "bare.db").execute("create table alembic_version (version_num varchar)").connection.close()
+    assert shape(tmp_path / "bare.db") != shape(tmp_path / "dagster" / "run4.db")
+    assert len(SqliteEventLogStorage(str(tmp_path / "pooled")).get_logs_for_run("run4")) == 1
+    assert not list((tmp_path / "pooled").glob("*.tmp"))
