@@ -118,8 +118,8 @@ def load(
         from cnbudget.ingest.assets import budget_documents
         from cnbudget.resources import build_resources
 
-        if workers > 1:  # the transform's imports (dbt's manifest, GX) while the workers start
-            for module in ("cnbudget.transform.assets", "cnbudget.quality.assets"):
+        if workers > 1:  # the transform's imports (dbt's manifest, GX) while the workers extract
+            for module in ("cnbudget.transform.assets", "cnbudget.quality.assets", "great_expectations"):
                 importlib.import_module(module)
         resources = build_resources()
         progress = progress or _Silent()

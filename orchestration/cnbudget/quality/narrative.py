@@ -64,14 +64,13 @@ class _Evaluator(NarrativeIdentityChecks):
         self.group_of = {r.document_id: (r.department, r.kind) for r in self.documents.itertuples()}
         self.sources = dict(conn.execute("select document_id, source_file from raw.documents").fetchall())
         self.unchecked: list[CheckFailure] = []
-        grids = {doc: frame for doc, frame in grid.groupby("document_id")}
-        empty = grid.iloc[0:0]
+        self.resolvers = {doc: TableResolver(catalogue, frame) for doc, frame in grid.groupby("document_id")}
         self.docs = {}
         for doc, frame in facts.groupby("document_id"):
-            matched = self.alone(doc, lambda: MatchedDocument(doc, frame, TableResolver(catalogue, grids.get(doc, empty))))  # noqa: B023
+            resolver = self.resolvers.get(doc) or TableResolver(catalogue, grid.iloc[0:0])
+            matched = self.alone(doc, lambda: MatchedDocument(doc, frame, resolver))  # noqa: B023
             if matched is not None:
                 self.docs[doc] = matched
-        self.resolvers = {doc: TableResolver(catalogue, frame) for doc, frame in grids.items()}
         self.matches: list[dict] = []
         self.results: list[dict] = []
 

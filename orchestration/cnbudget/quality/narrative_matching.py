@@ -114,56 +114,74 @@ def _total_rows(cells: pd.DataFrame) -> pd.DataFrame:
     return unlabeled[unlabeled["row_index"] == unlabeled["row_index"].min()]
 
 
-def _code_path_rows(cells: pd.DataFrame, path: list[str]) -> pd.DataFrame:
-    """The row of a function subject printed as 类/款/项 names: each name under the one before."""
-    # Filtered as columns, not frames: this runs for every such figure.
-    coded = (cells["code_kind"] == "function_subject") & cells["row_code"].notna()
-    row_codes, levels, names = cells["row_code"], cells["code_level"], cells["name_key"]
-    prefix = ""
-    for level, name in zip(("类", "款", "项"), path):
-        codes = {code for code in row_codes[coded & (levels == level) & (names == _name_key(name))]
-                 if code.startswith(prefix)}
-        if len(codes) != 1:
-            return cells.iloc[0:0]
-        prefix = codes.pop()
-    return cells[cells["row_code"] == prefix] if prefix else cells.iloc[0:0]
+class _CodePaths:
+    """A frame's function-subject rows by level and name, and its cells by code: the
+    lookups of a 类/款/项 path, built once per frame (a path is resolved for every such
+    figure, and filtering the frame each time cost most of the matching)."""
+
+    def __init__(self, cells: pd.DataFrame):
+        self.codes: dict[tuple[str, str], set[str]] = {}
+        self.positions: dict[str, list[int]] = {}
+        kinds, codes, levels, names = (cells[c].to_numpy() for c in ("code_kind", "row_code", "code_level", "name_key"))
+        for position, (kind, code, level, name) in enumerate(zip(kinds, codes, levels, names)):
+            if not isinstance(code, str):  # uncoded (None / NaN)
+                continue
+            self.positions.setdefault(code, []).append(position)
+            if kind == "function_subject":
+                self.codes.setdefault((level, name), set()).add(code)
+
+    def rows(self, cells: pd.DataFrame, path: list[str]) -> pd.DataFrame:
+        """The row of a function subject printed as 类/款/项 names: each name under the one before."""
+        prefix = ""
+        for level, name in zip(("类", "款", "项"), path):
+            codes = {code for code in self.codes.get((level, _name_key(name)), ()) if code.startswith(prefix)}
+            if len(codes) != 1:
+                return cells.iloc[0:0]
+            prefix = codes.pop()
+        return cells.iloc[self.positions[prefix]] if prefix else cells.iloc[0:0]
 
 
 def _figure_from(cells: pd.DataFrame, selector: Selector) -> TableFigure | None:
-    """The figure of the selected rows: their cells in the selected column(s)."""
-    wanted = ~cells["is_label_column"]  # one mask, one filter: this runs for every figure
-    if selector.column:
-        wanted &= cells["column_path"].map(lambda path: bool(re.search(selector.column, path)))
-    if not wanted.any():
+    """The figure of the selected rows: their cells in the selected column(s). Read from
+    the frame's columns by position: this runs for every figure, on a few rows."""
+    column = {name: cells[name].to_numpy() for name in _FIGURE_COLUMNS}
+    paths = column["column_path"]
+    keep = [i for i, is_label in enumerate(column["is_label_column"])
+            if not is_label and (not selector.column or re.search(selector.column, paths[i]))]
+    if not keep:
         return None
-    amounts = cells[wanted]
-    rows = amounts["row_index"].unique()
     if not selector.sum:
-        if len(rows) != 1:
+        if len({column["row_index"][i] for i in keep}) != 1:
             return None
-        amounts = amounts[amounts["col_index"] == amounts["col_index"].min()]
+        first_column = min(column["col_index"][i] for i in keep)
+        keep = [i for i in keep if column["col_index"][i] == first_column]
     total, precision = Decimal(0), None
-    for amount, per_unit, text in zip(amounts["amount_yuan"], amounts["yuan_per_unit"], amounts["printed_text"]):
-        value = to_decimal(amount)
+    for i in keep:
+        value = to_decimal(column["amount_yuan"][i])
         total += value or Decimal(0)
-        unit = to_decimal(per_unit) or Decimal(1)
-        digit = unit * Decimal(10) ** -(_text_decimals(text) if value is not None else 2)
+        unit = to_decimal(column["yuan_per_unit"][i]) or Decimal(1)
+        digit = unit * Decimal(10) ** -(_text_decimals(column["printed_text"][i]) if value is not None else 2)
         precision = digit if precision is None else min(precision, digit)
-    first = amounts.iloc[0]
+    first = keep[0]
     return TableFigure(
-        document_id=first.document_id,
-        table_id=first.table_id,
-        table_kind=first.table_kind,
-        table_label=first.table_label or "",
-        row_index=int(first.row_index),
-        row_label=first.row_label,
-        column_path=first.column_path,
-        figure_keys=list(amounts["figure_key"]),
-        printed_texts=list(amounts["printed_text"]),
-        page=int(first.page),
+        document_id=column["document_id"][first],
+        table_id=column["table_id"][first],
+        table_kind=column["table_kind"][first],
+        table_label=column["table_label"][first] or "",
+        row_index=int(column["row_index"][first]),
+        row_label=column["row_label"][first],
+        column_path=paths[first],
+        figure_keys=[column["figure_key"][i] for i in keep],
+        printed_texts=[column["printed_text"][i] for i in keep],
+        page=int(column["page"][first]),
         amount_yuan=total,
         precision_yuan=precision,
     )
+
+
+_FIGURE_COLUMNS = ("document_id", "table_id", "table_kind", "table_label", "row_index", "col_index", "row_label",
+                   "column_path", "is_label_column", "figure_key", "printed_text", "page", "amount_yuan",
+                   "yuan_per_unit")
 
 
 class TableResolver:
@@ -175,6 +193,7 @@ class TableResolver:
         self.grid = grid = grid.assign(name_key=grid["row_label"].map(_name_key))
         self.by_kind = {kind: frame for kind, frame in grid.groupby("table_kind")}
         self._scopes: dict[tuple, pd.DataFrame] = {}
+        self._code_paths: dict[tuple, _CodePaths] = {}
 
     def resolve(self, figure, parent: TableFigure | None, parent_kind: str) -> tuple[TableFigure | None, str]:
         kind = figure.subject_kind or NAMED
@@ -224,20 +243,31 @@ class TableResolver:
             self._scopes[key] = cells
         return self._scopes[key]
 
+    def _labelled(self, cells: pd.DataFrame, scope: tuple, label: str) -> pd.DataFrame:
+        """The scope's rows whose name matches `label`: the same for every figure, so filtered once."""
+        key = (*scope, "label", label)
+        if key not in self._scopes:
+            self._scopes[key] = cells[cells["name_key"].map(lambda name: bool(re.search(label, name)))]
+        return self._scopes[key]
+
     def _rows(self, cells: pd.DataFrame, selector: Selector, figure, parent: TableFigure | None) -> pd.DataFrame | None:
         if selector.row == "parent":
             if parent is None:
                 return None
             cells = self._scope(cells, selector.table, selector.part, total=False)
             return cells[(cells["table_id"] == parent.table_id) & (cells["row_index"] == parent.row_index)]
-        cells = self._scope(cells, selector.table, selector.part, bool(selector.total))
+        scope = (selector.table, selector.part, bool(selector.total))
+        cells = self._scope(cells, *scope)
         if selector.only_row:
             if cells["row_index"].nunique() != 1:
                 return None
         if selector.label:
-            cells = cells[cells["name_key"].map(lambda key: bool(re.search(selector.label, key)))]
+            cells = self._labelled(cells, scope, selector.label)
         if selector.code_path:
-            cells = _code_path_rows(cells, list(figure.subject_path))
+            key = (*scope, selector.label)
+            if key not in self._code_paths:
+                self._code_paths[key] = _CodePaths(cells)
+            cells = self._code_paths[key].rows(cells, list(figure.subject_path))
         if selector.name:
             cells = cells[cells["name_key"] == _name_key(figure.subject)]
             if selector.name == "function_class":
