@@ -168,7 +168,7 @@ def _run_ids() -> set[str]:
     return {run.run_id for run in local_instance().get_runs()}
 
 
-def main() -> None:
+def main(sizes: tuple[int, ...] = SIZES) -> None:
     from cnbudget.extract.grid import read_grids
     from cnbudget.extract.pages import read_pages
     from cnbudget.pipeline import load
@@ -183,13 +183,13 @@ def main() -> None:
         print(f"one more document: a copy of {SEED.name} ({len(pages)} pages); camelot alone reads its pages "
               f"in {camelot:.1f} s (median of {REPEATS})")
         grown, pristine = {}, {}
-        for size in SIZES:
+        for size in sizes:
             grown[size], pristine[size] = scratch / f"grown_{size}.duckdb", scratch / f"pristine_{size}.duckdb"
             print(f"a warehouse of {size} documents built in {grow(base, size, grown[size]):.1f} s", flush=True)
             shutil.copy(grown[size], pristine[size])
-        loads: dict[int, list[dict]] = {size: [] for size in SIZES}
+        loads: dict[int, list[dict]] = {size: [] for size in sizes}
         for turn in range(REPEATS):
-            for size in SIZES:
+            for size in sizes:
                 # the path it was built at, whose dbt partial parse is kept: a new path would make dbt parse again
                 warehouse = shutil.copy(pristine[size], grown[size])
                 pdf = scratch / f"one_more_{size}_{turn}.pdf"
@@ -200,20 +200,21 @@ def main() -> None:
                 print(f"  turn {turn + 1}, {size:5d} documents: {r['wall']:5.1f} s, {r['peak_mib']:4.0f} MiB; steps: "
                       + ", ".join(f"{step} {s:.1f}" for step, s in step_seconds(before).items()), flush=True)
         print(f"{'warehouse':>10} {'load s (median)':>16} {'all':>18} {'peak MiB':>9} {'load / camelot':>15}")
-        median = {size: statistics.median(r["wall"] for r in loads[size]) for size in SIZES}
-        for size in SIZES:
+        median = {size: statistics.median(r["wall"] for r in loads[size]) for size in sizes}
+        for size in sizes:
             walls = " ".join(f"{r['wall']:.1f}" for r in loads[size])
             peak = max(r["peak_mib"] for r in loads[size])
             print(f"{size:10d} {median[size]:16.1f} {walls:>18} {peak:9.0f} {median[size] / camelot:15.2f}")
-        ratio = median[SIZES[-1]] / median[SIZES[0]]
-        print(json.dumps({"ratio_1000_to_1": ratio}))
-        print(f"one more document into {SIZES[-1]} documents takes {ratio:.2f}x the time it takes into {SIZES[0]}")
+        ratio = median[sizes[-1]] / median[sizes[0]]
+        print(json.dumps({f"ratio_{sizes[-1]}_to_{sizes[0]}": ratio}))
+        print(f"one more document into {sizes[-1]} documents takes {ratio:.2f}x the time it takes into {sizes[0]}")
         print("every document judged again (as after a change of the rules), department chunks of "
               f"{CHUNK_DOCUMENTS} documents at most:")
-        for size in SIZES:
+        for size in sizes:
             r = rejudge_everything(shutil.copy(pristine[size], grown[size]))
             print(f"{size:10d} documents: {r['seconds']:6.1f} s, peak {r['peak_mib']:5.0f} MiB", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    # other warehouse sizes, the first the reference: python -m tests.benchmarks.growth 1 100
+    main(tuple(int(size) for size in sys.argv[1:]) or SIZES)
